@@ -1,0 +1,180 @@
+"""Stage 5, boilerplate: decide which blocks are the document and which are leftovers.
+
+Two kinds of evidence, each named in the trace when it removes something:
+
+* phrase rules, data under ``cleaner/rules/`` (one TOML file per language): comment forms,
+  share prompts, related links, ad labels, credits…;
+* heuristics computed on the document itself, such as a short non-sentence line that recurs
+  (an ad label like "pCloud Premium").
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from collections import Counter
+from importlib import resources
+from pathlib import Path
+from typing import NamedTuple
+
+import regex
+
+from .config import DEFAULT_CONFIG, CleanerConfig
+from .normalise import Block
+from .trace import Change
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_WORD = regex.compile(r"\w+")
+_HAS_LETTER = regex.compile(r"\p{L}")
+_SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
+# Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
+# middle of a paragraph, and huge single lines must not cost quadratic time.
+_EDGE = 300
+
+
+class RuleError(ValueError):
+    """A phrase file that cannot be used."""
+
+
+class Rule(NamedTuple):
+    """One compiled category of one phrase pack."""
+
+    name: str          # the category, as the trace reports it
+    source: str        # the pack it came from ("en", "common", or a user file)
+    lines: regex.Pattern | None
+    spans: regex.Pattern | None
+
+
+class Verdict(NamedTuple):
+    """What the stage decided for one block."""
+
+    keep: bool
+    text: str                  # the block as kept (a span rule may have cut part of it)
+    changes: list[Change]
+
+
+def load_pack(path: str | Path | None = None, *, text: str | None = None, source: str = "") -> list[Rule]:
+    """Compile one phrase pack from a file (or its TOML text)."""
+    if text is None:
+        assert path is not None
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as error:
+            raise RuleError(f"cannot read rule file {path}: {error.strerror or error}") from None
+    source = source or (Path(path).stem if path else "inline")
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleError(f"rule file {path or source} is not valid TOML: {error}") from None
+    rules = []
+    for name, category in table.items():
+        if not isinstance(category, dict):
+            continue
+        unknown = set(category) - {"lines", "spans"}
+        if unknown:
+            raise RuleError(f"{path or source}: [{name}] has unknown keys {sorted(unknown)}; "
+                            "use 'lines' and 'spans'")
+        rules.append(Rule(name, source, _compile(category.get("lines"), path or source, name),
+                          _compile(category.get("spans"), path or source, name)))
+    return rules
+
+
+def _compile(patterns: list[str] | None, where: str | Path, name: str) -> regex.Pattern | None:
+    if not patterns:
+        return None
+    try:
+        return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.IGNORECASE)
+    except regex.error as error:
+        raise RuleError(f"{where}: [{name}] has a bad pattern: {error}") from None
+
+
+@functools.lru_cache(maxsize=32)
+def load_rules(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = ()) -> tuple[Rule, ...]:
+    """Every shipped pack (or those of ``languages``, plus ``common``) and the user's files."""
+    folder = resources.files("cleaner") / "rules"
+    rules: list[Rule] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        stem = entry.name.removesuffix(".toml")
+        if not entry.name.endswith(".toml"):
+            continue
+        if languages and stem != "common" and stem not in languages:
+            continue
+        rules += load_pack(text=entry.read_text(encoding="utf-8"), source=stem)
+    for path in extra_files:
+        rules += load_pack(path)
+    return tuple(rules)
+
+
+def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
+    """Keep the document's own blocks; return them with the trace of every removal."""
+    rules = [rule for rule in load_rules(config.languages, config.extra_rule_files)
+             if rule.name not in config.disabled_rules]
+    repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(blocks, config)
+    kept: list[Block] = []
+    changes: list[Change] = []
+    for block in blocks:
+        if _key(block.text) in repeated:
+            changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
+            continue
+        verdict = _apply_rules(block, rules, config)
+        changes += verdict.changes
+        if verdict.keep:
+            kept.append(Block(block.line, verdict.text))
+    return kept, changes
+
+
+def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verdict:
+    text = block.text
+    changes: list[Change] = []
+    short = len(text) <= config.phrase_line_max_words * 12 and \
+        len(_WORD.findall(text)) <= config.phrase_line_max_words
+    for rule in rules:
+        if rule.lines is not None and short and rule.lines.search(text):
+            return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
+        if rule.spans is not None:
+            text = _cut_spans(text, rule, block.line, changes)
+            if not _HAS_LETTER.search(text):
+                return Verdict(False, text, changes)
+    return Verdict(True, text, changes)
+
+
+def _cut_spans(text: str, rule: Rule, line: int, changes: list[Change]) -> str:
+    """Cut the rule's matches that touch the edges of ``text`` (never from mid-paragraph)."""
+    pattern = rule.spans
+    assert pattern is not None
+    for _ in range(4):  # a few glued notices at most
+        head = text[:_EDGE]
+        match = pattern.search(head)
+        if match is None or (match.start() > 0 and match.end() < len(text)):
+            break
+        changes.append(Change("boilerplate", rule.name, match.group(), "", line))
+        text = (text[:match.start()] + " " + text[match.end():]).strip()
+    return text
+
+
+def _repeated_short_lines(blocks: list[Block], config: CleanerConfig) -> set[str]:
+    """Short lines that are not sentences and occur more than once: ad labels, widget titles.
+
+    >>> blocks = [Block(1, "pCloud Premium"), Block(2, "Text."), Block(3, "pCloud Premium")]
+    >>> _repeated_short_lines(blocks, DEFAULT_CONFIG)
+    {'pcloud premium'}
+    """
+    counts = Counter(_key(block.text) for block in blocks)
+    return {
+        key for key, count in counts.items()
+        if count > 1 and _is_label(key, config.repeated_line_max_words)
+    }
+
+
+def _is_label(key: str, max_words: int) -> bool:
+    words = _WORD.findall(key)
+    return (0 < len(words) <= max_words and len(key) <= 60 and _HAS_LETTER.search(key) is not None
+            and not _SENTENCE_END.search(key))
+
+
+def _key(text: str) -> str:
+    return text.casefold().strip()
+

@@ -1,0 +1,126 @@
+"""One configuration object for the whole pipeline, in the manner of ftfy's TextFixerConfig.
+
+A :class:`CleanerConfig` is an immutable NamedTuple: cheap to pickle to worker processes and
+safe to share.  ``CleanerConfig()._replace(...)`` makes variants; :func:`load_config` reads
+the same fields from a TOML file (``--config``) or from ``[tool.cleaner]`` in pyproject.toml.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, NamedTuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class CleanerConfig(NamedTuple):
+    """Settings for every stage.
+
+    repair:            run the mojibake repair stage.
+    restore_lost_bytes: also rebuild characters whose last UTF-8 byte was lost (U+FFFD),
+                       where the context makes them certain. Off by default.
+    boilerplate:       run the boilerplate stage.
+    disabled_rules:    rule names (phrase categories or heuristics) that never remove anything.
+    extra_rule_files:  paths of user phrase files (same TOML layout as cleaner/rules/*.toml).
+    languages:         phrase packs to load; empty means every pack shipped.
+    repeated_line_max_words: a short line that recurs in a document is boilerplate up to this
+                       many words (ad labels such as "pCloud Premium").
+    phrase_line_max_words:   a phrase rule of scope "line" removes lines up to this many words;
+                       longer lines are prose that merely mentions the phrase.
+    unwrap:            re-join hard-wrapped lines.
+    max_bytes:         documents larger than this are refused (a guard for workers).
+    """
+
+    repair: bool = True
+    restore_lost_bytes: bool = False
+    boilerplate: bool = True
+    disabled_rules: frozenset[str] = frozenset()
+    extra_rule_files: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    repeated_line_max_words: int = 6
+    phrase_line_max_words: int = 40
+    unwrap: bool = True
+    max_bytes: int = 64 * 1024 * 1024
+
+
+DEFAULT_CONFIG = CleanerConfig()
+
+_FIELD_TYPES = {
+    "disabled_rules": frozenset,
+    "extra_rule_files": tuple,
+    "languages": tuple,
+}
+
+
+class ConfigError(ValueError):
+    """A configuration file or option that cannot be used."""
+
+
+def config_from_mapping(values: dict[str, Any], base: CleanerConfig = DEFAULT_CONFIG) -> CleanerConfig:
+    """Build a config from plain values (dashes or underscores in keys), checking names and types.
+
+    >>> config_from_mapping({"disabled-rules": ["share_prompt"]}).disabled_rules
+    frozenset({'share_prompt'})
+    """
+    updates: dict[str, Any] = {}
+    for key, value in values.items():
+        name = key.replace("-", "_")
+        if name not in CleanerConfig._fields:
+            raise ConfigError(f"unknown setting {key!r}; known: {', '.join(CleanerConfig._fields)}")
+        default = getattr(DEFAULT_CONFIG, name)
+        if name in _FIELD_TYPES:
+            if isinstance(value, str) or not hasattr(value, "__iter__"):
+                raise ConfigError(f"setting {key!r} takes a list")
+            value = _FIELD_TYPES[name](value)
+        elif isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise ConfigError(f"setting {key!r} takes true or false")
+        elif isinstance(default, int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ConfigError(f"setting {key!r} takes a whole number")
+        updates[name] = value
+    return base._replace(**updates)
+
+
+def load_config(path: str | Path | None = None, *, search_from: str | Path | None = None) -> CleanerConfig:
+    """Read settings from ``path`` (a TOML file), or from ``[tool.cleaner]`` of the nearest
+    pyproject.toml above ``search_from``; defaults when neither exists.
+
+    Relative ``extra_rule_files`` are resolved against the file's folder.
+    """
+    if path is not None:
+        path = Path(path)
+        table = _read_toml(path)
+        table = table.get("tool", {}).get("cleaner", table) if path.name == "pyproject.toml" else table
+        return _with_paths(table, path.parent)
+    if search_from is not None:
+        start = Path(search_from).resolve()
+        for folder in [start, *start.parents]:
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file():
+                table = _read_toml(candidate).get("tool", {}).get("cleaner")
+                if table is not None:
+                    return _with_paths(table, folder)
+                break
+    return DEFAULT_CONFIG
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as error:
+        raise ConfigError(f"cannot read config {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config {path} is not valid TOML: {error}") from None
+
+
+def _with_paths(table: dict[str, Any], folder: Path) -> CleanerConfig:
+    table = dict(table)
+    files = table.get("extra_rule_files", table.pop("extra-rule-files", None))
+    if files is not None:
+        table["extra_rule_files"] = [str((folder / f).resolve()) for f in files]
+    return config_from_mapping(table)

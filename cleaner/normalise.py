@@ -1,0 +1,108 @@
+"""Stage 4 (before boilerplate), normalise: tidy characters and cut the text into blocks.
+
+In scraped text each line is one block (a title, a caption, a paragraph).  Hard-wrapped text,
+where a paragraph was broken at a fixed width, is re-joined so each paragraph is one block.
+"""
+from __future__ import annotations
+
+import unicodedata
+from typing import NamedTuple
+
+import regex
+
+from .trace import Change
+
+# Control characters carry no text; tab and newline are white space and handled apart.
+_CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
+_LINE_BREAK = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
+_SPACE_RUN = regex.compile(r"[^\S\n]{2,}|\t")
+_SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
+
+
+class Block(NamedTuple):
+    """A block of text and the input line it starts on (1-based)."""
+
+    line: int
+    text: str
+
+
+def normalise_characters(text: str) -> str:
+    """NFC, unified line breaks, no control characters, runs of spaces folded.
+
+    >>> normalise_characters("Cafe\\u0301\\r\\nx\\x07  y\\t z ")
+    'Café\\nx y z '
+    """
+    text = _LINE_BREAK.sub("\n", text)
+    text = _CONTROL.sub("", text)
+    text = _SPACE_RUN.sub(" ", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[Change]]:
+    """Normalise ``text`` and cut it into blocks, one per line, or one per paragraph when the
+    text is hard-wrapped.
+
+    >>> split_blocks(" Title \\n\\n\\n Body text. ")[0]
+    [Block(line=1, text='Title'), Block(line=4, text='Body text.')]
+    """
+    lines = [line.strip() for line in normalise_characters(text).split("\n")]
+    if unwrap and is_hard_wrapped(lines):
+        return _join_wrapped(lines)
+    return [Block(number, line) for number, line in enumerate(lines, start=1) if line], []
+
+
+def is_hard_wrapped(lines: list[str]) -> bool:
+    """True when most lines were broken at a fixed width in the middle of a sentence.
+
+    >>> para = ("word " * 200).split()
+    >>> wrapped = [" ".join(para[i:i + 12]) for i in range(0, 200, 12)]
+    >>> is_hard_wrapped(wrapped)
+    True
+    >>> is_hard_wrapped(["A title", "A whole paragraph on one line. " * 5, "Another."])
+    False
+    """
+    lengths = sorted(len(line) for line in lines if line)
+    if len(lengths) < 6:
+        return False
+    width = lengths[int(len(lengths) * 0.9) - 1]
+    if not 30 <= width <= 110 or lengths[-1] > width * 1.4:
+        return False
+    followed = [(line, nxt) for line, nxt in zip(lines, lines[1:]) if line and nxt]
+    if len(followed) < 5:
+        return False
+    wrapped = sum(1 for line, nxt in followed if _is_wrap(line, nxt, width))
+    return wrapped >= 0.5 * len(followed)
+
+
+def _is_wrap(line: str, nxt: str, width: int) -> bool:
+    if len(line) < 0.6 * width:
+        return False
+    return not _SENTENCE_END.search(line) or nxt[:1].islower()
+
+
+def _join_wrapped(lines: list[str]) -> tuple[list[Block], list[Change]]:
+    nonblank = [len(line) for line in lines if line]
+    width = sorted(nonblank)[int(len(nonblank) * 0.9) - 1]
+    blocks: list[Block] = []
+    changes: list[Change] = []
+    start, parts = 0, []
+    for number, line in enumerate(lines + [""], start=1):
+        if line:
+            if not parts:
+                start = number
+            parts.append(line)
+        if parts and (not line or len(line) < 0.6 * width):
+            joined = _join(parts)
+            if len(parts) > 1:
+                changes.append(Change("normalise", "unwrap", "\n".join(parts), joined, start))
+            blocks.append(Block(start, joined))
+            parts = []
+    return blocks, changes
+
+
+def _join(parts: list[str]) -> str:
+    text = parts[0]
+    for part in parts[1:]:
+        # "well-\nknown" keeps its hyphen and loses the break
+        text = text + part if regex.search(r"\p{L}-$", text) else f"{text} {part}"
+    return text

@@ -1,0 +1,73 @@
+"""The pipeline: the stages composed, for one text or for a stream of documents.
+
+``explain_text`` is the core, a pure function of (text, format, config): the same input gives
+the same output in any process, which is what parallel and distributed runs rely on.
+``CleanStep`` wraps it as a generator step over :class:`~cleaner.document.Document` records.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from . import boilerplate, extract, normalise, repair, write
+from .config import DEFAULT_CONFIG, CleanerConfig
+from .document import Document
+from .trace import Change, Explained
+
+FORMATS = ("auto", "text", "html")
+
+
+class InputTooLargeError(ValueError):
+    """A document over the configured size guard."""
+
+
+def resolve_format(text: str, format: str) -> str:
+    """'text' or 'html' for ``text``, detecting when ``format`` is 'auto'."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {format!r}")
+    if format == "auto":
+        return "html" if extract.looks_like_html(text) else "text"
+    return format
+
+
+def explain_text(text: str, *, format: str = "auto", config: CleanerConfig = DEFAULT_CONFIG,
+                 url: str | None = None) -> Explained:
+    """Clean ``text`` and return the result with the trace of every change."""
+    if len(text) > config.max_bytes:
+        raise InputTooLargeError(f"document of {len(text)} characters is over the limit of "
+                                 f"{config.max_bytes} (max_bytes)")
+    changes: list[Change] = []
+    if resolve_format(text, format) == "html":
+        text, extracted = extract.extract_and_explain(text, url=url)
+        changes += extracted
+    if config.repair:
+        text, repaired = repair.repair_and_explain(text, config)
+        changes += repaired
+    blocks, normalised = normalise.split_blocks(text, unwrap=config.unwrap)
+    changes += normalised
+    if config.boilerplate:
+        blocks, removed = boilerplate.filter_blocks(blocks, config)
+        changes += removed
+    return Explained(write.render(blocks), changes)
+
+
+class CleanStep:
+    """A pipeline step: cleans each document's text in place and adds its trace to metadata.
+
+    Documents flow through as a generator, so a step never holds more than one at a time.
+    """
+
+    def __init__(self, config: CleanerConfig = DEFAULT_CONFIG, *, keep_trace: bool = True):
+        self.config = config
+        self.keep_trace = keep_trace
+
+    def __call__(self, documents: Iterable[Document]) -> Iterator[Document]:
+        return self.run(documents)
+
+    def run(self, documents: Iterable[Document]) -> Iterator[Document]:
+        for document in documents:
+            result = explain_text(document.text, format=document.format, config=self.config,
+                                  url=document.metadata.get("url"))
+            document.text = result.text
+            if self.keep_trace:
+                document.metadata["cleaner"] = [change.as_dict() for change in result.changes]
+            yield document
