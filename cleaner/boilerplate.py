@@ -5,7 +5,13 @@ Two kinds of evidence, each named in the trace when it removes something:
 * phrase rules, data under ``cleaner/rules/`` (one TOML file per language): comment forms,
   share prompts, related links, ad labels, credits…;
 * heuristics computed on the document itself, such as a short non-sentence line that recurs
-  (an ad label like "pCloud Premium").
+  (an ad label like "pCloud Premium");
+* the main text as one contiguous region (:mod:`cleaner.segment`): blocks are scored by length
+  and stopword density in the page's language, and those outside the highest-scoring run of
+  blocks are removed as ``outside_main_text`` with their score in the trace.
+
+The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
+more, so cleaning its own output changes nothing.
 """
 from __future__ import annotations
 
@@ -18,7 +24,9 @@ from typing import NamedTuple
 
 import regex
 
+from . import segment
 from .config import DEFAULT_CONFIG, CleanerConfig
+from .language import guess_language
 from .normalise import Block
 from .trace import Change
 
@@ -33,6 +41,11 @@ _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
 _EDGE = 300
+# Passes of the stage over its own output; in practice the second pass already removes nothing.
+_MAX_PASSES = 8
+# A heading this close before the main region is the region's title.
+_TITLE_REACH = 3
+_TITLE_MAX = 160
 
 
 class RuleError(ValueError):
@@ -109,7 +122,24 @@ def load_rules(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (
 
 
 def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
-    """Keep the document's own blocks; return them with the trace of every removal."""
+    """Keep the document's own blocks; return them with the trace of every removal.
+
+    >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
+    >>> kept, changes = filter_blocks(menu + [Block(6, "The council met on Monday and agreed that the new bridge will be built "
+    ...     "over the next two years, as the town had asked for a long time.")])
+    >>> [b.line for b in kept], [c.rule for c in changes][:1]
+    ([6], ['outside_main_text:-0.5'])
+    """
+    kept, changes = _filter_once(blocks, config)
+    for _ in range(_MAX_PASSES):
+        again, more = _filter_once(kept, config)
+        if not more:
+            break
+        kept, changes = again, changes + more
+    return kept, changes
+
+
+def _filter_once(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
     rules = [rule for rule in load_rules(config.languages, config.extra_rule_files)
              if rule.name not in config.disabled_rules]
     repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(blocks, config)
@@ -123,7 +153,39 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
         changes += verdict.changes
         if verdict.keep:
             kept.append(Block(block.line, verdict.text))
+    if "outside_main_text" not in config.disabled_rules:
+        kept, removed = main_region(kept, config)
+        changes += removed
     return kept, changes
+
+
+def main_region(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
+    """The blocks of the highest-scoring contiguous region (with a heading just before it);
+    the others are removed with their score.  A document with no positive block is kept whole."""
+    if len(blocks) < segment.DEFAULT_PARAMS.min_blocks:
+        return blocks, []
+    lang = config.languages[0] if len(config.languages) == 1 else guess_language(
+        "\n".join(block.text for block in blocks))
+    scored = [segment.score_block(block.text, lang) for block in blocks]
+    start, end = segment.best_segment([s.score for s in scored])
+    if start == end:
+        return blocks, []
+    start = _with_title(blocks, scored, start)
+    changes = [Change("boilerplate", f"outside_main_text:{s.score:+.1f}", block.text, "", block.line)
+               for i, (block, s) in enumerate(zip(blocks, scored)) if not start <= i < end]
+    return blocks[start:end], changes
+
+
+def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -> int:
+    """Move ``start`` back to a heading among the few blocks before it, if there is one."""
+    for index in range(start - 1, max(-1, start - 1 - _TITLE_REACH), -1):
+        text = blocks[index].text
+        if scored[index].kind == "nav":
+            break
+        if len(text) <= _TITLE_MAX and len(_WORD.findall(text)) >= 2 and not _SENTENCE_END.search(text) \
+                and scored[index].kind in ("fragment", "near-good", "bad", "good"):
+            return index
+    return start
 
 
 def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verdict:
