@@ -125,10 +125,11 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     """Keep the document's own blocks; return them with the trace of every removal.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
-    >>> kept, changes = filter_blocks(menu + [Block(6, "The council met on Monday and agreed that the new bridge will be built "
-    ...     "over the next two years, as the town had asked for a long time.")])
+    >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
+    ...          "next two years, as the people of the town had asked for a long time. ") * 2
+    >>> kept, changes = filter_blocks(menu + [Block(6, story), Block(7, story), Block(8, story)])
     >>> [b.line for b in kept], [c.rule for c in changes][:1]
-    ([6], ['outside_main_text:-0.5'])
+    ([6, 7, 8], ['outside_main_text:-0.2'])
     """
     kept, changes = _filter_once(blocks, config)
     for _ in range(_MAX_PASSES):
@@ -159,21 +160,26 @@ def _filter_once(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block
     return kept, changes
 
 
-def main_region(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
+def main_region(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
+                params: segment.Params = segment.DEFAULT_PARAMS) -> tuple[list[Block], list[Change]]:
     """The blocks of the highest-scoring contiguous region (with a heading just before it);
     the others are removed with their score.  A document with no positive block is kept whole."""
-    if len(blocks) < segment.DEFAULT_PARAMS.min_blocks:
+    if len(blocks) < params.min_blocks:
         return blocks, []
     lang = config.languages[0] if len(config.languages) == 1 else guess_language(
         "\n".join(block.text for block in blocks))
-    scored = [segment.score_block(block.text, lang) for block in blocks]
-    start, end = segment.best_segment([s.score for s in scored])
-    if start == end:
+    scored = [segment.score_block(block.text, lang, params) for block in blocks]
+    scores = [s.score for s in scored]
+    spans = segment.best_segments(scores, params.secondary)
+    if not spans or max(sum(scores[a:b]) for a, b in spans) < params.weak_region:
         return blocks, []
-    start = _with_title(blocks, scored, start)
+    keep = [False] * len(blocks)
+    for start, end in spans:
+        start = _with_title(blocks, scored, start)
+        keep[start:end] = [True] * (end - start)
     changes = [Change("boilerplate", f"outside_main_text:{s.score:+.1f}", block.text, "", block.line)
-               for i, (block, s) in enumerate(zip(blocks, scored)) if not start <= i < end]
-    return blocks[start:end], changes
+               for block, s, kept in zip(blocks, scored, keep) if not kept]
+    return [block for block, kept in zip(blocks, keep) if kept], changes
 
 
 def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -> int:

@@ -33,9 +33,11 @@ class Params(NamedTuple):
     long: int = 200             # characters: above this a stopword-dense block is surely text
     stop_low: float = 0.30      # stopword density of near-good text
     stop_high: float = 0.32     # stopword density of good text
-    fragment_cost: float = 0.5  # what a non-sentence fragment costs inside the region
+    fragment_cost: float = 0.2  # what a non-sentence fragment costs inside the region
     sentence_fragment: float = 0.1  # a short block that ends like a sentence
     scale: float = 100.0        # characters per score point for long blocks
+    secondary: float = 0.25     # another run joins the main text when it scores this share of the best
+    weak_region: float = 5.0    # a best run below this total is no evidence of a main text: keep all
     min_blocks: int = 6         # fewer blocks give too little evidence for a region: keep all
 
 
@@ -106,3 +108,28 @@ def best_segment(scores: list[float]) -> tuple[int, int]:
         if total > best:
             best, best_span = total, (start, index + 1)
     return best_span
+
+
+def best_segments(scores: list[float], secondary: float) -> list[tuple[int, int]]:
+    """The best run, and the best runs left and right of it (recursively) whose total reaches
+    ``secondary`` times the best total: a main text broken by a block of boilerplate.
+
+    >>> best_segments([3, -5, 2, -9, 0.5], 0.5)
+    [(0, 1), (2, 3)]
+    """
+    start, end = best_segment(scores)
+    if start == end:
+        return []
+    floor = secondary * sum(scores[start:end])
+    spans = [(start, end)]
+    pending = [(0, start), (end, len(scores))]
+    while pending:
+        low, high = pending.pop()
+        if high - low < 1:
+            continue
+        s, e = best_segment(scores[low:high])
+        if s == e or sum(scores[low + s:low + e]) < floor:
+            continue
+        spans.append((low + s, low + e))
+        pending += [(low, low + s), (low + e, high)]
+    return sorted(spans)

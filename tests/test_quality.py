@@ -1,0 +1,153 @@
+"""The boilerplate decision on real-world-shaped pages: main region, phrase packs per language,
+the language guess, the trace, and idempotence (cleaning the output changes nothing)."""
+from __future__ import annotations
+
+import pytest
+
+import cleaner
+from cleaner import segment
+from cleaner.boilerplate import filter_blocks
+from cleaner.language import guess_language, stopword_density
+from cleaner.normalise import Block
+from conftest import FIXTURES
+
+PARAGRAPHS_EN = [
+    "The city council voted on Tuesday to expand the bike lane network, after a year of public "
+    "meetings in which residents argued over parking, safety and the cost of the work.",
+    "Supporters said the new lanes would make it easier for children to ride to school, while "
+    "some shop owners worried that fewer parking spaces would keep their customers away.",
+    "The first stretch, along the river, is expected to open in the spring, and the council has "
+    "promised to publish traffic counts every month so that the effect can be measured.",
+]
+PARAGRAPHS_DE = [
+    "Der Stadtrat hat am Dienstag beschlossen, das Radwegenetz auszubauen, nachdem die Bürger ein "
+    "Jahr lang über Parkplätze, Sicherheit und die Kosten der Arbeiten gestritten hatten.",
+    "Die Befürworter sagten, dass die neuen Wege es den Kindern leichter machen würden, mit dem "
+    "Rad zur Schule zu fahren, während einige Ladenbesitzer um ihre Kundschaft fürchteten.",
+    "Der erste Abschnitt am Fluss soll im Frühjahr eröffnet werden, und der Rat hat versprochen, "
+    "jeden Monat die Zahlen zu veröffentlichen, damit man die Wirkung messen kann.",
+]
+MENU = ["Skip to content", "Home", "News", "Sport", "Weather", "Contact", "Login"]
+
+
+def page(lines: list[str]) -> str:
+    return "\n\n".join(lines) + "\n"
+
+
+def removed_by(text: str) -> dict[str, str]:
+    return {change.before: change.rule for change in cleaner.explain(text, format="text").changes
+            if change.stage == "boilerplate"}
+
+
+def test_menu_and_footer_outside_the_main_text_go_and_the_article_stays():
+    text = page(MENU + ["Bike lanes for the whole city"] + PARAGRAPHS_EN +
+                ["Tags", "Transport", "City", "© 2024 Example Media. All rights reserved."])
+    out = cleaner.clean(text, format="text")
+    for paragraph in PARAGRAPHS_EN:
+        assert paragraph in out
+    assert "Bike lanes for the whole city" in out  # the heading just before the text
+    for line in MENU + ["Tags", "All rights reserved"]:
+        assert line not in out
+
+
+def test_each_region_removal_names_the_rule_and_its_score():
+    text = page(MENU + PARAGRAPHS_EN + PARAGRAPHS_EN)
+    rules = removed_by(text)
+    assert set(rules) == set(MENU)
+    for rule in rules.values():
+        name, score = rule.split(":")
+        assert name == "outside_main_text" and float(score) < 0
+
+
+def test_german_page_uses_german_stopwords_and_german_phrases():
+    text = page(["Startseite", "Politik", "Wirtschaft", "Sport", "Kultur", "Impressum"] + PARAGRAPHS_DE +
+                ["Artikel teilen", "Das könnte Sie auch interessieren",
+                 "Diese Website verwendet Cookies, um Ihnen das beste Erlebnis zu bieten.",
+                 "Schreibe einen Kommentar", "Anzeige"] + PARAGRAPHS_DE)
+    assert guess_language(text) == "de"
+    rules = removed_by(text)
+    assert rules["Artikel teilen"] == "share_prompt"
+    assert rules["Das könnte Sie auch interessieren"] == "related_links"
+    assert rules["Schreibe einen Kommentar"] == "comment_form"
+    assert rules["Anzeige"] == "ad_label"
+    assert rules["Diese Website verwendet Cookies, um Ihnen das beste Erlebnis zu bieten."] == "cookie_notice"
+    out = cleaner.clean(text, format="text")
+    assert all(p in out for p in PARAGRAPHS_DE)
+
+
+@pytest.mark.parametrize("line, rule", [
+    ("Laisser un commentaire", "comment_form"),
+    ("Votre adresse e-mail ne sera pas publiée.", "comment_form"),
+    ("À lire aussi : la réforme des retraites", "related_links"),
+    ("Deja una respuesta", "comment_form"),
+    ("Este sitio web utiliza cookies para mejorar su experiencia.", "cookie_notice"),
+    ("Lascia un commento", "comment_form"),
+    ("Leia também", "related_links"),
+    ("Lees ook", "related_links"),
+    ("Udostępnij na Facebooku", "share_prompt"),
+    ("Читайте также", "related_links"),
+    ("関連記事", "related_links"),
+    ("댓글 남기기", "comment_form"),
+    ("Also on example.com A story from elsewhere", "related_links"),
+    ("By continuing to use this website, you agree to our use of cookies.", "cookie_notice"),
+])
+def test_phrase_packs_name_the_category(line, rule):
+    rules = removed_by(page([line] + PARAGRAPHS_EN))
+    assert rules.get(line) == rule
+
+
+def test_prose_mentioning_cookies_stays():
+    line = ("The bakery explained in a long interview that we use cookies from an old family recipe, "
+            "baked every morning before dawn, and that the recipe has not changed in forty years, even "
+            "as the neighbourhood around the shop changed beyond recognition and new customers arrived.")
+    assert line in cleaner.clean(page([line] + PARAGRAPHS_EN), format="text")
+
+
+@pytest.mark.parametrize("text, lang", [
+    (" ".join(PARAGRAPHS_EN), "en"), (" ".join(PARAGRAPHS_DE), "de"),
+    ("Le conseil municipal a voté mardi pour étendre le réseau de pistes cyclables de la ville.", "fr"),
+    ("El consejo de la ciudad votó el martes para ampliar la red de carriles para bicicletas.", "es"),
+    ("Rada miasta głosowała we wtorek nad rozbudową sieci ścieżek rowerowych, które są potrzebne.", "pl"),
+    ("Городской совет во вторник проголосовал за то, чтобы расширить сеть велосипедных дорожек.", "ru"),
+    ("市议会在星期二投票决定扩大自行车道网络，这是居民们讨论了一年的问题。", "zh"),
+    ("市議会は火曜日に自転車レーンの拡大を決めました。", "ja"),
+    ("시의회는 화요일에 자전거 도로를 확장하기로 결정했습니다.", "ko"),
+])
+def test_language_guess(text, lang):
+    assert guess_language(text) == lang
+
+
+def test_cjk_stopword_density_needs_no_spaces():
+    assert stopword_density("市議会は火曜日に自転車レーンの拡大を決めました。", "ja") > 0.1
+    assert stopword_density("Home Login Contact", "ja") == 0.0
+
+
+def test_short_documents_are_kept_whole():
+    kept, changes = filter_blocks([Block(1, "A headline"), Block(2, PARAGRAPHS_EN[0])])
+    assert [b.text for b in kept] == ["A headline", PARAGRAPHS_EN[0]] and changes == []
+
+
+def test_best_segment_is_stable_on_its_own_output():
+    scores = [-0.2, -0.2, 3.0, -0.2, 1.5, -0.2, -0.2, -1.0, 0.5, -0.2]
+    start, end = segment.best_segment(scores)
+    assert segment.best_segment(scores[start:end]) == (0, end - start)
+
+
+SAMPLES = sorted((FIXTURES / "seeds").glob("*.txt")) + sorted((FIXTURES / "samples").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_cleaning_the_output_again_changes_nothing(path):
+    once = cleaner.clean(cleaner.decode(path.read_bytes()).text)
+    assert cleaner.clean(once) == once
+
+
+@pytest.mark.parametrize("text", [
+    page(MENU + ["Bike lanes for the whole city"] + PARAGRAPHS_EN + ["Share this:", "Related posts",
+         "Short teaser one", "Short teaser two"] + PARAGRAPHS_EN[:1] + ["Footer", "Imprint"]),
+    page(["Startseite", "Kontakt"] * 4 + PARAGRAPHS_DE + ["Weiterlesen", "Mehr zum Thema"] + PARAGRAPHS_DE[:2]),
+])
+def test_idempotent_on_pages_with_boilerplate(text):
+    once = cleaner.clean(text, format="text")
+    assert once != text
+    assert cleaner.clean(once, format="text") == once
