@@ -59,6 +59,7 @@ class Rule(NamedTuple):
     source: str        # the pack it came from ("en", "common", or a user file)
     lines: regex.Pattern | None
     spans: regex.Pattern | None
+    openings: regex.Pattern | None = None  # matched at the start: removes a paragraph of any length
 
 
 class Verdict(NamedTuple):
@@ -86,12 +87,13 @@ def load_pack(path: str | Path | None = None, *, text: str | None = None, source
     for name, category in table.items():
         if not isinstance(category, dict):
             continue
-        unknown = set(category) - {"lines", "spans"}
+        unknown = set(category) - {"lines", "spans", "openings"}
         if unknown:
             raise RuleError(f"{path or source}: [{name}] has unknown keys {sorted(unknown)}; "
-                            "use 'lines' and 'spans'")
+                            "use 'lines', 'spans' and 'openings'")
         rules.append(Rule(name, source, _compile(category.get("lines"), path or source, name),
-                          _compile(category.get("spans"), path or source, name)))
+                          _compile(category.get("spans"), path or source, name),
+                          _compile(category.get("openings"), path or source, name)))
     return rules
 
 
@@ -200,7 +202,8 @@ def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verd
     short = len(text) <= config.phrase_line_max_words * 12 and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
     for rule in rules:
-        if rule.lines is not None and short and rule.lines.search(text):
+        if rule.lines is not None and short and rule.lines.search(text) or \
+                rule.openings is not None and rule.openings.match(text[:_EDGE]):
             return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
         if rule.spans is not None:
             text = _cut_spans(text, rule, block.line, changes)

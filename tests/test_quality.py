@@ -151,3 +151,11 @@ def test_idempotent_on_pages_with_boilerplate(text):
     once = cleaner.clean(text, format="text")
     assert once != text
     assert cleaner.clean(once, format="text") == once
+
+
+@pytest.mark.parametrize("notice", [
+    "This website uses cookies to improve your experience while you navigate through the website. " * 6,
+    "Wir verwenden Cookies, um Inhalte und Anzeigen zu personalisieren und die Zugriffe zu analysieren. " * 5,
+])
+def test_long_consent_banner_opening_with_the_notice_goes(notice):
+    assert removed_by(page([notice.strip()] + PARAGRAPHS_EN)).get(notice.strip()) == "cookie_notice"
