@@ -39,6 +39,8 @@ def explain_text(text: str, *, format: str = "auto", config: CleanerConfig = DEF
     if resolve_format(text, format) == "html":
         text, extracted = extract.extract_and_explain(text, url=url)
         changes += extracted
+        # The extractor already chose the main text; only the phrase rules and heuristics apply.
+        config = config._replace(disabled_rules=config.disabled_rules | {"outside_main_text"})
     if config.repair:
         text, repaired = repair.repair_and_explain(text, config)
         changes += repaired
