@@ -332,14 +332,10 @@ def _init_worker(options: Options, child: bool = True) -> None:
     global _OPTIONS
     _OPTIONS = options
     if child:
-        # Ctrl-C is the parent's to handle; it ends workers with SIGTERM, which unwinds the
-        # worker (removing any temporary file) instead of killing it mid-write.
+        # Ctrl-C is the parent's to handle: it stops the pool, then removes the temporary
+        # files of the writes it cut short (see run).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, _exit_on_term)
-
-
-def _exit_on_term(signum, frame):
-    raise SystemExit(128 + signum)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class _Recorder:
@@ -463,7 +459,8 @@ def _process_page(job: Job, options: Options, recorder: _Recorder, temp: Path) -
     if job.target is None:
         # stdout: pages become JSONL records, so that document boundaries survive
         payload = jsonl_line({"id": source, "text": result.text})
-    with compressed_writer(temp, job.compression if job.target is not None else None) as out:
+    with compressed_writer(temp, job.compression if job.target is not None else None,
+                           fsync=config.fsync_outputs) as out:
         out.write(payload)
     recorder.summary.bytes_in += len(data)
     recorder.cleaned(document, result)
@@ -521,7 +518,7 @@ def _process_records(job: Job, options: Options, recorder: _Recorder, temp: Path
             writer.close()
         return
     with open_input(job.source, job.compression, max_inflate_ratio=config.max_inflate_ratio) as stream, \
-            compressed_writer(temp, None if to_stdout else job.compression) as out:
+            compressed_writer(temp, None if to_stdout else job.compression, fsync=config.fsync_outputs) as out:
         items = read_jsonl(stream, str(job.source), max_bytes=config.max_bytes, **fields)
         for record in _clean_records(items, options, recorder, job.folder):
             out.write(_json_line(record))
@@ -587,7 +584,8 @@ def bounded_map(function: Callable, items: Iterable, *, jobs: int, options: Opti
         yield from map(function, items)
         return
     window = window or jobs * 4
-    with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+    pool = multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(options,))
+    try:
         pending: deque = deque()
         for item in items:
             pending.append(pool.apply_async(function, (item,)))
@@ -595,6 +593,12 @@ def bounded_map(function: Callable, items: Iterable, *, jobs: int, options: Opti
                 yield pending.popleft().get()
         while pending:
             yield pending.popleft().get()
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def default_jobs() -> int:
@@ -632,11 +636,13 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
     options = options._replace(spool=spool, report=report is not None)
     plan = dict(include=include, exclude=exclude)
     report_temp = None
+    running = None
     try:
         if options.config.site_lines:
             counts = sitelines.SiteLineCounts()
-            for _, found in bounded_map(count_job, plan_jobs(inputs, out_root, Summary(), **plan),
-                                        jobs=jobs, options=options):
+            running = bounded_map(count_job, plan_jobs(inputs, out_root, Summary(), **plan),
+                                  jobs=jobs, options=options)
+            for _, found in running:
                 counts.merge(found)
             config = options.config
             options = options._replace(site_keys=counts.frequent(config.site_line_min_documents,
@@ -650,7 +656,8 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
             report_temp = report_path.with_name(f".{report_path.name}.{os.getpid()}.part")
             report_handle = open(report_temp, "wb")
         jobs_iter = plan_jobs(inputs, out_root, summary, skip_done=resume, **plan)
-        for result in bounded_map(process_job, jobs_iter, jobs=jobs, options=options):
+        running = bounded_map(process_job, jobs_iter, jobs=jobs, options=options)
+        for result in running:
             summary.merge(result.summary)
             if result.output_part and stdout is not None:
                 _drain(result.output_part, stdout)
@@ -664,6 +671,8 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
             os.replace(report_temp, report)
             report_temp = None
     except BaseException:
+        if running is not None:
+            running.close()  # stops the pool and waits for it: no worker writes any more
         if out_root is not None:
             remove_stale_temps(out_root)
         raise
@@ -699,31 +708,36 @@ def run_files(inputs: list[str], outdir: str | Path, config: CleanerConfig = DEF
 # stdin as JSON lines
 
 
-def _process_lines(batch: tuple[int, list[tuple[int, bytes]]]) -> tuple[bytes, bytes, Summary]:
+def _process_lines(batch: tuple[int, list[tuple[int, bytes | None]]]) -> tuple[bytes, Summary]:
+    """A batch of stdin's JSON lines to cleaned JSON lines."""
     options = _OPTIONS
     index, lines = batch
     job = Job(index, Path("<stdin>"), Path("<stdin>"), "jsonl", None, None)
     recorder = _Recorder(job, options._replace(report=False))
-    report_lines = []
     fields = dict(text_field=options.text_field, id_field=options.id_field)
-    items = []
+    items: list[Document | RecordError] = []
     for number, line in lines:
-        if len(line) > options.config.max_bytes:
+        if line is None:
             items.append(RecordError("<stdin>", number, f"line longer than {options.config.max_bytes} bytes (max_bytes)"))
         elif line.strip():
             items.append(parse_record(line, "<stdin>", number, **fields))
     out = b"".join(_json_line(record) for record in _clean_records(items, options, recorder, "<stdin>"))
-    if options.report:
-        for failure in recorder.summary.failures:
-            report_lines.append(jsonl_line({"source": "<stdin>", "line": failure.line, "status": "failed",
-                                            "reason": failure.reason}))
-    return out, b"".join(report_lines), recorder.summary
+    return out, recorder.summary
 
 
-def _line_batches(stream: BinaryIO, size: int = 64) -> Iterator[tuple[int, list[tuple[int, bytes]]]]:
-    batch: list[tuple[int, bytes]] = []
-    index = 0
-    for number, line in enumerate(stream, 1):
+def _line_batches(stream: BinaryIO, max_bytes: int, size: int = 64) -> Iterator[tuple[int, list[tuple[int, bytes | None]]]]:
+    """Numbered lines in batches; a line over ``max_bytes`` is skipped unread (``None``)."""
+    batch: list[tuple[int, bytes | None]] = []
+    index = number = 0
+    while True:
+        line = stream.readline(max_bytes + 1)
+        if not line:
+            break
+        number += 1
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while (rest := stream.readline(1 << 16)) and not rest.endswith(b"\n"):
+                pass
+            line = None
         batch.append((number, line))
         if len(batch) >= size:
             yield index, batch
@@ -736,7 +750,7 @@ def run_stdin_jsonl(stream: BinaryIO, out: BinaryIO, options: Options = Options(
                     progress: Progress | None = None) -> Summary:
     """Clean JSON lines from ``stream`` to ``out``, in order, a batch of lines per task."""
     summary = Summary()
-    for cleaned, _, part in bounded_map(_process_lines, _line_batches(stream), jobs=jobs, options=options):
+    for cleaned, part in bounded_map(_process_lines, _line_batches(stream, options.config.max_bytes), jobs=jobs, options=options):
         out.write(cleaned)
         summary.merge(part)
         if progress is not None:

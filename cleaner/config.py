@@ -36,6 +36,8 @@ class CleanerConfig(NamedTuple):
                        reported as failed (0: no limit).
     max_inflate_ratio: a compressed input inflating to more than this many times its size is
                        stopped as a decompression bomb (0: no limit).
+    fsync_outputs:     in batch runs, flush each output file to disk before renaming it into
+                       place (safe against power loss; an interrupted run is safe without it).
     site_lines:        in batch runs, also remove lines that recur across many documents of one
                        site (two passes; see cleaner/sitelines.py).
     site_line_min_documents: a line is site boilerplate only if this many documents share it ...
@@ -55,6 +57,7 @@ class CleanerConfig(NamedTuple):
     max_bytes: int = 64 * 1024 * 1024
     time_limit: float = 60.0
     max_inflate_ratio: int = 100
+    fsync_outputs: bool = False
     site_lines: bool = False
     site_line_min_documents: int = 5
     site_line_min_share: float = 0.5
