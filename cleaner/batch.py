@@ -18,7 +18,6 @@ import multiprocessing
 import os
 import shutil
 import signal
-import sys
 import tempfile
 import threading
 from collections import Counter, deque
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple
 
 from . import sitelines
 from .config import DEFAULT_CONFIG, CleanerConfig
@@ -218,10 +217,9 @@ def plan_jobs(inputs: list[str], outdir: str | Path | None, summary: Summary, *,
                 continue
             kind = classify(path)
             if kind is None:
-                if not root.is_dir():
-                    summary.fail(Failure(str(path), "not a known input type (.txt, .html, .jsonl, .json, "
-                                                    ".parquet, optionally .gz or .zst)"))
-                continue
+                if root.is_dir():
+                    continue  # in folders, only known input types are taken
+                kind = ("text", None)  # a file named explicitly is read as a page, whatever its name
             target = None
             if out_root is not None:
                 target = out_root / output_name(relative)

@@ -326,3 +326,13 @@ def test_resume_removes_temporary_files_of_a_killed_run(tmp_path):
     assert result.returncode == 0
     assert sorted(p.name for p in out.iterdir()) == ["doc000.txt", "doc001.txt", "doc002.txt"]
     assert (out / "doc000.txt").read_text() == "kept as done"
+
+
+def test_a_file_named_explicitly_is_cleaned_whatever_its_suffix(tmp_path):
+    page = tmp_path / "page.php"
+    page.write_text(PAGE)
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "notes.md").write_text(PAGE)  # in a folder, unknown types are skipped
+    result = run_cli("clean", str(page), str(tmp_path / "dir"), "-o", str(tmp_path / "out"), "-j", "1")
+    assert result.returncode == 0, result.stderr
+    assert sorted(snapshot(tmp_path / "out")) == ["page.php"]
