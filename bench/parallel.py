@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,16 +67,22 @@ def main() -> None:
     if not args.data.is_dir():
         sys.exit(f"data not found: {args.data}")
     best = {1: float("inf"), args.jobs: float("inf")}
+    ratios, capacities = [], []
     for round_number in range(1, args.rounds + 1):
+        elapsed = {}
         for jobs in (1, args.jobs):
-            elapsed, summary = timed_run(args.data, jobs, args.limit)
-            best[jobs] = min(best[jobs], elapsed)
-            print(f"round {round_number} --jobs {jobs}: {elapsed:.2f} s ({summary})", flush=True)
-        print(f"round {round_number} machine capacity now: a CPU-bound loop gains "
-              f"{capacity(args.jobs):.2f}x with {args.jobs} processes", flush=True)
+            elapsed[jobs], summary = timed_run(args.data, jobs, args.limit)
+            best[jobs] = min(best[jobs], elapsed[jobs])
+            print(f"round {round_number} --jobs {jobs}: {elapsed[jobs]:.2f} s ({summary})", flush=True)
+        ratios.append(elapsed[1] / elapsed[args.jobs])
+        capacities.append(capacity(args.jobs))
+        print(f"round {round_number}: speed-up {ratios[-1]:.2f}x; machine capacity now: a CPU-bound loop "
+              f"gains {capacities[-1]:.2f}x with {args.jobs} processes", flush=True)
     print(f"cores available: {len(os.sched_getaffinity(0))}")
     print(f"best --jobs 1: {best[1]:.2f} s, best --jobs {args.jobs}: {best[args.jobs]:.2f} s, "
-          f"speed-up {best[1] / best[args.jobs]:.2f}x")
+          f"ratio of bests {best[1] / best[args.jobs]:.2f}x")
+    print(f"median speed-up of side-by-side pairs: {statistics.median(ratios):.2f}x "
+          f"(machine capacity median {statistics.median(capacities):.2f}x)")
 
 
 if __name__ == "__main__":

@@ -350,7 +350,7 @@ class _Recorder:
 
     def cleaned(self, document: Document, result: Explained, line: int = 0) -> None:
         self.summary.documents += 1
-        self.summary.bytes_out += len(result.text.encode("utf-8"))
+        self.summary.bytes_out += len(result.text.encode("utf-8", "surrogatepass"))
         self.summary.add_changes(result.changes)
         if self.report:
             entry = {"id": document.id, "source": str(self.job.source), "status": "cleaned",

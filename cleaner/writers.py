@@ -79,8 +79,19 @@ def output_record(document: Document, *, text_field: str = "text", id_field: str
 
 
 def jsonl_line(record: dict) -> bytes:
-    """One JSON line, UTF-8, non-ASCII kept as is."""
-    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    r"""One JSON line, UTF-8, non-ASCII kept as is; a record holding lone surrogates (which
+    UTF-8 cannot carry) is written with \u escapes instead, as JSON allows.
+
+    >>> jsonl_line({"text": "é"}).decode()
+    '{"text": "é"}\n'
+    >>> jsonl_line({"text": "a\ud800"}).decode()
+    '{"text": "a\\ud800"}\n'
+    """
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    try:
+        return line.encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record) + "\n").encode("ascii")
 
 
 class ParquetOutput:

@@ -142,6 +142,7 @@ def test_bad_documents_are_reported_with_path_line_and_reason(tmp_path):
     (folder / "bad-utf8.jsonl").write_bytes(b'{"id": "x", "text": "caf\xe9"}\n')
     (folder / "bomb.jsonl.gz").write_bytes(gzip.compress(b'{"text": "' + b"a" * 30_000_000 + b'"}\n'))
     (folder / "good.txt").write_text(PAGE)
+    (folder / "surrogate.jsonl").write_bytes(b'{"id": "s", "text": "half a pair \\ud800 of surrogates."}\n')
     config = tmp_path / "cleaner.toml"
     config.write_text("max_bytes = 2000000\nmax_inflate_ratio = 50\n")
     result = run_cli("clean", str(folder), "-o", str(tmp_path / "out"), "--config", str(config))
@@ -156,6 +157,7 @@ def test_bad_documents_are_reported_with_path_line_and_reason(tmp_path):
     out = tmp_path / "out"
     assert (out / "good.txt").exists() and (out / "deep.txt").exists()
     assert [r["id"] for r in read_jsonl((out / "big.jsonl").read_bytes())] == ["ok"]
+    assert read_jsonl((out / "surrogate.jsonl").read_bytes())[0]["text"] == "half a pair \ud800 of surrogates.\n"
     assert not (out / "bomb.jsonl.gz").exists() and not (out / "binary.txt").exists()
 
 
