@@ -324,11 +324,15 @@ def clean_bytes(data: bytes, *, source: str, format: str = "auto", config: Clean
 # Workers: one input file each
 
 _OPTIONS = Options()
+# Documents done so far, shared by all workers, so that progress moves inside big files too.
+_LIVE = None
+_LIVE_EVERY = 64
+_ON_LIVE: Callable[[], None] | None = None  # in-process runs: refresh progress directly
 
 
-def _init_worker(options: Options, child: bool = True) -> None:
-    global _OPTIONS
-    _OPTIONS = options
+def _init_worker(options: Options, child: bool = True, live=None) -> None:
+    global _OPTIONS, _LIVE
+    _OPTIONS, _LIVE = options, live
     if child:
         # Ctrl-C is the parent's to handle: it stops the pool, then removes the temporary
         # files of the writes it cut short (see run).
@@ -342,13 +346,29 @@ class _Recorder:
     def __init__(self, job: Job, options: Options):
         self.job, self.options = job, options
         self.summary = Summary()
+        self._unannounced = 0
         self.report: BinaryIO | None = None
         self.report_path = None
         if options.report and options.spool:
             self.report_path = os.path.join(options.spool, f"{job.index}.report.jsonl")
             self.report = open(self.report_path, "wb")
 
+    def _tick(self) -> None:
+        self._unannounced += 1
+        if self._unannounced >= _LIVE_EVERY:
+            self.announce()
+
+    def announce(self) -> None:
+        """Add the documents done since the last call to the shared count."""
+        if _LIVE is not None and self._unannounced:
+            with _LIVE.get_lock():
+                _LIVE.value += self._unannounced
+            if _ON_LIVE is not None:
+                _ON_LIVE()
+        self._unannounced = 0
+
     def cleaned(self, document: Document, result: Explained, line: int = 0) -> None:
+        self._tick()
         self.summary.documents += 1
         self.summary.bytes_out += len(result.text.encode("utf-8", "surrogatepass"))
         self.summary.add_changes(result.changes)
@@ -361,6 +381,7 @@ class _Recorder:
             self.report.write(jsonl_line(entry))
 
     def failed(self, reason: str, line: int = 0, identifier: str | None = None) -> None:
+        self._tick()
         self.summary.fail(Failure(str(self.job.source), reason, line))
         if self.report:
             entry = {"id": identifier or (f"{self.job.source}:{line}" if line else str(self.job.source)),
@@ -370,12 +391,14 @@ class _Recorder:
             self.report.write(jsonl_line(entry))
 
     def result(self, input_size: int, output_part: str | None) -> JobResult:
+        self.announce()
         if self.report:
             self.report.close()
         return JobResult(self.job.index, self.summary, input_size, self.report_path, output_part)
 
     def discard(self, reason: str) -> JobResult:
         """The whole file failed: forget its per-document outcome, keep one failure."""
+        self.announce()
         if self.report:
             self.report.close()
         self.summary = Summary()
@@ -573,24 +596,43 @@ def _count_documents(items, options: Options, counts: sitelines.SiteLineCounts, 
 
 
 def bounded_map(function: Callable, items: Iterable, *, jobs: int, options: Options,
-                window: int | None = None) -> Iterator:
+                window: int | None = None, live=None, on_wait: Callable[[], None] | None = None) -> Iterator:
     """``map(function, items)`` over a pool of ``jobs`` processes, in order, with at most
     ``window`` items in flight, so that a generator of any length is consumed as results come
-    back rather than all at once.  ``jobs == 1`` runs in this process."""
+    back rather than all at once.  ``jobs == 1`` runs in this process.  ``live`` is a shared
+    counter of documents done (a ``multiprocessing.Value``); ``on_wait`` is called about twice
+    a second while a result is awaited (and, in process, as documents are done)."""
+    global _ON_LIVE
     if jobs <= 1:
-        _init_worker(options, child=False)
-        yield from map(function, items)
+        _init_worker(options, child=False, live=live)
+        _ON_LIVE = on_wait
+        try:
+            yield from map(function, items)
+        finally:
+            _ON_LIVE = None
         return
     window = window or jobs * 4
-    pool = multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(options,))
+    pool = multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(options, True, live))
+
+    def next_result():
+        while True:
+            try:
+                result = pending[0].get(0.5)
+            except multiprocessing.TimeoutError:
+                if on_wait is not None:
+                    on_wait()
+                continue
+            pending.popleft()
+            return result
+
     try:
         pending: deque = deque()
         for item in items:
             pending.append(pool.apply_async(function, (item,)))
             if len(pending) >= window:
-                yield pending.popleft().get()
+                yield next_result()
         while pending:
-            yield pending.popleft().get()
+            yield next_result()
         pool.close()
     except BaseException:
         pool.terminate()
@@ -654,7 +696,13 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
             report_temp = report_path.with_name(f".{report_path.name}.{os.getpid()}.part")
             report_handle = open(report_temp, "wb")
         jobs_iter = plan_jobs(inputs, out_root, summary, skip_done=resume, **plan)
-        running = bounded_map(process_job, jobs_iter, jobs=jobs, options=options)
+        live = multiprocessing.get_context().Value("q", 0) if progress is not None else None
+
+        def show_live() -> None:
+            progress.update(documents=live.value - progress.documents)
+
+        running = bounded_map(process_job, jobs_iter, jobs=jobs, options=options, live=live,
+                              on_wait=show_live if progress is not None else None)
         for result in running:
             summary.merge(result.summary)
             if result.output_part and stdout is not None:
@@ -662,8 +710,7 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
             if result.report_part:
                 _drain(result.report_part, report_handle)
             if progress is not None:
-                progress.update(files=1, documents=result.summary.documents + result.summary.failed,
-                                bytes=result.input_size)
+                progress.update(files=1, documents=live.value - progress.documents, bytes=result.input_size)
         if report_handle is not None:
             report_handle.close()
             os.replace(report_temp, report)

@@ -61,9 +61,8 @@ class Progress:
                  f"{self.documents / elapsed:.1f} docs/s"]
         if self.total_bytes:
             share = min(self.bytes / self.total_bytes, 1.0)
-            remaining = (self.total_bytes - self.bytes) / rate if rate > 0 else 0
             parts.insert(0, f"{share:4.0%}")
-            parts.append(f"ETA {clock(remaining)}")
+            parts.append(f"ETA {clock((self.total_bytes - self.bytes) / rate)}" if rate > 0 else "ETA --")
         if self.total_files:
             parts.insert(1, f"files {self.files}/{self.total_files}")
         return ", ".join(parts)
