@@ -292,7 +292,8 @@ def many_files(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path, stop):
     folder = many_files(tmp_path / "in", 120)
     full = tmp_path / "full"
     assert run_cli("clean", str(folder), "-o", str(full), "-j", "2", "-q").returncode == 0
@@ -303,7 +304,7 @@ def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("doc*.txt"))) < 10:
         time.sleep(0.01)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert b"interrupted" in err and b"Traceback" not in err
