@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "bench" / "wcxb-dev" / "naive"
 
 
-def timed_run(data: Path, jobs: int, limit: int | None) -> tuple[float, str]:
+def timed_run(data: Path, jobs: int, limit: int | None) -> tuple[float, float, str]:
     with tempfile.TemporaryDirectory(prefix="cleaner-bench-") as out:
         command = [sys.executable, "-m", "cleaner", "clean", str(data), "-o", out, "--jobs", str(jobs), "-q"]
         if limit:
@@ -31,10 +32,13 @@ def timed_run(data: Path, jobs: int, limit: int | None) -> tuple[float, str]:
             names = sorted(os.listdir(data))[:limit]
             command += [arg for name in names for arg in ("--include", name)]
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, env=env, cwd=ROOT)
         elapsed = time.perf_counter() - started
-        return elapsed, done.stderr.decode().splitlines()[0] if done.stderr else f"exit {done.returncode}"
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+        return elapsed, cpu, done.stderr.decode().splitlines()[0] if done.stderr else f"exit {done.returncode}"
 
 
 def _burn(_: int) -> int:
@@ -71,9 +75,10 @@ def main() -> None:
     for round_number in range(1, args.rounds + 1):
         elapsed = {}
         for jobs in (1, args.jobs):
-            elapsed[jobs], summary = timed_run(args.data, jobs, args.limit)
+            elapsed[jobs], cpu, summary = timed_run(args.data, jobs, args.limit)
             best[jobs] = min(best[jobs], elapsed[jobs])
-            print(f"round {round_number} --jobs {jobs}: {elapsed[jobs]:.2f} s ({summary})", flush=True)
+            print(f"round {round_number} --jobs {jobs}: {elapsed[jobs]:.2f} s wall, {cpu:.2f} s CPU "
+                  f"(all processes) ({summary})", flush=True)
         ratios.append(elapsed[1] / elapsed[args.jobs])
         capacities.append(capacity(args.jobs))
         print(f"round {round_number}: speed-up {ratios[-1]:.2f}x; machine capacity now: a CPU-bound loop "
