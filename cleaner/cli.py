@@ -5,16 +5,18 @@ Exit status: 0 all documents cleaned, 1 some failed (each listed on stderr), 2 u
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from . import __version__
-from .batch import Summary, UsageError, clean_bytes, format_for, run_files
+from .batch import Options, Summary, UsageError, clean_bytes, default_jobs, format_for, run, run_stdin_jsonl
 from .boilerplate import RuleError
 from .config import CleanerConfig, ConfigError, load_config
 from .decode import DecodeError
 from .extract import ExtractError
 from .pipeline import InputTooLargeError
+from .progress import Progress
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 _DOCUMENT_ERRORS = (DecodeError, ExtractError, InputTooLargeError)
@@ -26,6 +28,10 @@ related links, credits), repair mojibake, and write tidy, normalised text.
   cleaner clean page.html notes.txt -o out/     clean files into out/
   cleaner clean scraped/ -o out/                clean a folder, recursively
   cleaner clean - < page.txt > clean.txt        read stdin, write stdout
+  cleaner clean corpus/ -o out/ --jobs 8 --report report.jsonl
+                                                JSONL/Parquet shards (.gz/.zst too), in parallel
+  zstdcat x.jsonl.zst | cleaner clean --jsonl - | zstd > clean.jsonl.zst
+                                                JSON lines through a pipeline
   cleaner explain page.txt                      show what would be removed or repaired, and why
 """
 
@@ -54,7 +60,33 @@ def build_parser() -> argparse.ArgumentParser:
                     "write one cleaned .txt per input file under OUTDIR, at the same relative path.")
     clean.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder, or - for stdin")
     clean.add_argument("-o", "--output", metavar="OUTDIR",
-                       help="output folder (required unless the input is -, which writes stdout)")
+                       help="output folder (required unless the input is -); - writes stdout "
+                            "(JSON lines when the inputs are files)")
+    clean.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                       help="worker processes (default: all cores)")
+    clean.add_argument("--include", action="append", default=[], metavar="GLOB",
+                       help="in folders, only files whose relative path or name matches; may be repeated")
+    clean.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                       help="in folders, skip files whose relative path or name matches; may be repeated")
+    clean.add_argument("--jsonl", action="store_true", help="stdin is JSON lines (one record per line)")
+    clean.add_argument("--text-field", default="text", metavar="NAME",
+                       help="the field of JSONL/Parquet records holding the text (default: text)")
+    clean.add_argument("--id-field", default="id", metavar="NAME",
+                       help="the records' id field (default: id); missing ids become PATH:LINE")
+    clean.add_argument("--report", metavar="FILE",
+                       help="write one JSON line per document: what was removed and repaired, and why")
+    clean.add_argument("--report-field", metavar="NAME",
+                       help="add a compact report (changes counted by rule) to each output record")
+    clean.add_argument("--resume", action="store_true",
+                       help="keep outputs that already exist (they are complete) and clean the rest")
+    clean.add_argument("--site-lines", action="store_true",
+                       help="also remove lines recurring across many documents of one site "
+                            "(host of the url field, else the folder); two passes")
+    clean.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                       help="stop a document after this long and report it (default: config time_limit)")
+    clean.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    clean.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
+                       help="when stderr is not a terminal, print a progress line this often (default 10)")
 
     explain = commands.add_parser(
         "explain", parents=[common], help="show what would be removed or repaired, and why",
@@ -65,9 +97,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def _terminate(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_term = None
+    if args.command == "clean":
+        # `kill` stops a run the way Ctrl-C does: workers end, temporary files go.
+        previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
         config = _config(args)
         if args.command == "clean":
@@ -77,8 +124,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cleaner: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("cleaner: interrupted", file=sys.stderr)
+        print("cleaner: interrupted; run again with --resume to finish", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of our stdout went away (e.g. `| head`): stop quietly
+        sys.stderr.close()
+        return EXIT_FAILURES
+    finally:
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
 
 
 def _config(args: argparse.Namespace) -> CleanerConfig:
@@ -90,6 +144,10 @@ def _config(args: argparse.Namespace) -> CleanerConfig:
         updates["repair"] = False
     if args.no_boilerplate:
         updates["boilerplate"] = False
+    if getattr(args, "site_lines", False):
+        updates["site_lines"] = True
+    if getattr(args, "time_limit", None) is not None:
+        updates["time_limit"] = args.time_limit
     config = config._replace(**updates)
     # Fail early, as a usage error, on a rule file that cannot load.
     from .boilerplate import load_rules
@@ -102,9 +160,23 @@ def _read_stdin() -> bytes:
 
 
 def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
+    jobs = args.jobs or default_jobs()
+    options = Options(config=config, format=args.format, text_field=args.text_field, id_field=args.id_field,
+                      report_field=args.report_field)
+    progress = None if args.quiet else Progress(every=args.progress_every)
+    if "-" in args.inputs and args.inputs != ["-"]:
+        raise UsageError("- (stdin) cannot be mixed with file inputs")
     if args.inputs == ["-"]:
         if args.output not in (None, "-"):
             raise UsageError("with - as input the cleaned text goes to stdout; drop -o")
+        if config.site_lines:
+            raise UsageError("--site-lines reads its inputs twice, so it needs files, not stdin")
+        if args.resume or args.report:
+            raise UsageError("--resume and --report need file inputs and an output folder")
+        if args.jsonl:
+            summary = run_stdin_jsonl(sys.stdin.buffer, sys.stdout.buffer, options, jobs=jobs,
+                                      progress=None if args.quiet else Progress(every=args.progress_every))
+            return _finish(summary)
         try:
             result = clean_bytes(_read_stdin(), source="<stdin>", format=args.format or "auto", config=config)
         except _DOCUMENT_ERRORS as error:
@@ -112,17 +184,27 @@ def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
             return EXIT_FAILURES
         sys.stdout.write(result.text)
         return EXIT_OK
-    if "-" in args.inputs:
-        raise UsageError("- (stdin) cannot be mixed with file inputs")
     if not args.output:
-        raise UsageError("give an output folder with -o OUTDIR")
-    output = Path(args.output)
-    if output.exists() and not output.is_dir():
-        raise UsageError(f"output {output} exists and is not a folder")
+        raise UsageError("give an output folder with -o OUTDIR (or -o - for JSON lines on stdout)")
     missing = [i for i in args.inputs if not Path(i).exists()]
     if len(missing) == len(args.inputs):
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
-    summary = run_files(args.inputs, output, config, format=args.format)
+    if args.output == "-":
+        if args.resume:
+            raise UsageError("--resume needs an output folder, not -o -")
+        summary = run(args.inputs, None, options, jobs=jobs, include=tuple(args.include),
+                      exclude=tuple(args.exclude), report=args.report, progress=progress,
+                      stdout=sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return _finish(summary)
+    output = Path(args.output)
+    if output.exists() and not output.is_dir():
+        raise UsageError(f"output {output} exists and is not a folder")
+    for given in args.inputs:
+        if Path(given).is_dir() and Path(given).resolve() == output.resolve():
+            raise UsageError(f"output folder {output} is the input folder {given}; choose another -o")
+    summary = run(args.inputs, output, options, jobs=jobs, include=tuple(args.include),
+                  exclude=tuple(args.exclude), resume=args.resume, report=args.report, progress=progress)
     return _finish(summary)
 
 

@@ -32,6 +32,17 @@ class CleanerConfig(NamedTuple):
                        longer lines are prose that merely mentions the phrase.
     unwrap:            re-join hard-wrapped lines.
     max_bytes:         documents larger than this are refused (a guard for workers).
+    time_limit:        seconds one document may take in a batch run before it is stopped and
+                       reported as failed (0: no limit).
+    max_inflate_ratio: a compressed input inflating to more than this many times its size is
+                       stopped as a decompression bomb (0: no limit).
+    fsync_outputs:     in batch runs, flush each output file to disk before renaming it into
+                       place (safe against power loss; an interrupted run is safe without it).
+    site_lines:        in batch runs, also remove lines that recur across many documents of one
+                       site (two passes; see cleaner/sitelines.py).
+    site_line_min_documents: a line is site boilerplate only if this many documents share it ...
+    site_line_min_share:     ... and at least this share of the site's documents.
+    site_line_max_chars:     longer lines are never counted as site boilerplate.
     """
 
     repair: bool = True
@@ -44,6 +55,13 @@ class CleanerConfig(NamedTuple):
     phrase_line_max_words: int = 40
     unwrap: bool = True
     max_bytes: int = 64 * 1024 * 1024
+    time_limit: float = 60.0
+    max_inflate_ratio: int = 100
+    fsync_outputs: bool = False
+    site_lines: bool = False
+    site_line_min_documents: int = 5
+    site_line_min_share: float = 0.5
+    site_line_max_chars: int = 200
 
 
 DEFAULT_CONFIG = CleanerConfig()
@@ -81,6 +99,10 @@ def config_from_mapping(values: dict[str, Any], base: CleanerConfig = DEFAULT_CO
         elif isinstance(default, int):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise ConfigError(f"setting {key!r} takes a whole number")
+        elif isinstance(default, float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(f"setting {key!r} takes a number")
+            value = float(value)
         updates[name] = value
     return base._replace(**updates)
 

@@ -49,7 +49,34 @@ def explain_text(text: str, *, format: str = "auto", config: CleanerConfig = DEF
     if config.boilerplate:
         blocks, removed = boilerplate.filter_blocks(blocks, config)
         changes += removed
-    return Explained(write.render(blocks), changes)
+    output = write.render(blocks)
+    if config.repair:
+        output, settled = _settle(output, text, config)
+        changes += settled
+    return Explained(output, changes)
+
+
+def _settle(output: str, repaired: str, config: CleanerConfig) -> tuple[str, list[Change]]:
+    """Make cleaning reach a fixed point (``clean(clean(x)) == clean(x)``).
+
+    Normalising can expose mojibake that repair could not see in the line it was given (a
+    no-break space folded away next to 'Ã©', two halves of a hard-wrapped line joined).  Lines
+    of the output that repair already saw verbatim are left alone; if repair finds anything in
+    the others, the repaired output goes through normalise and boilerplate once more.  The
+    changes of that round count lines in the first round's output.
+    """
+    seen = set(repaired.split("\n"))
+    if all(line in seen or line.isascii() for line in output.split("\n")):
+        return output, []
+    again, changes = repair.repair_and_explain(output, config)
+    if not changes:
+        return output, []
+    blocks, normalised = normalise.split_blocks(again, unwrap=config.unwrap)
+    changes += normalised
+    if config.boilerplate:
+        blocks, removed = boilerplate.filter_blocks(blocks, config)
+        changes += removed
+    return write.render(blocks), changes
 
 
 class CleanStep:
