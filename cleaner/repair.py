@@ -13,21 +13,17 @@ Nothing else changes: no removal, no white space.
 from __future__ import annotations
 
 import ftfy
+import ftfy.badness
 import regex
 
+from . import mojibake
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .trace import Change
 
-# cp874 bytes 0x80-0xA0 decode to punctuation (€ … ‘ ’ “ ” • – —), NBSP, or are undefined
-# (sloppy decoders keep them as C1 controls).  Thai letters never sit directly before them in
-# real Thai text, so a Thai lead byte followed by one of these is strong evidence of mojibake.
-_CP874_CONTINUATION_MARKS = "\u20ac\u2026\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u00a0\x80-\x9f"
-_CP874_CANDIDATE = regex.compile(
-    r"[\u0e01-\u0e5b][" + _CP874_CONTINUATION_MARKS + r"\u0e01-\u0e3a\u0e3f]{1,3}"
-)
-_CP874_MARK = regex.compile("[" + _CP874_CONTINUATION_MARKS + "]")
 # Characters outside ASCII are the only place mojibake can hide: the prefilter.
 _NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+# Enough rounds for mojibake of mojibake; more would only mean a cycle.
+_MAX_ROUNDS = 4
 
 
 def repair(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> str:
@@ -53,61 +49,38 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
         if not _NON_ASCII.search(line):
             continue
         current = line
-        for fix in (_fix_cp874, _fix_with_ftfy):
-            fixed, rule = fix(current)
-            if rule:
-                before, after = _changed_span(current, fixed)
-                changes.append(Change("repair", rule, before, after, number))
-                current = fixed
+        for _ in range(_MAX_ROUNDS):
+            start = current
+            for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
+                fixed, rule = fix(current)
+                if rule and fixed != current:
+                    before, after = _changed_span(current, fixed)
+                    changes.append(Change("repair", rule, before, after, number))
+                    current = fixed
+            if current == start or not _NON_ASCII.search(current):
+                break
         lines[number - 1] = current
     return "\n".join(lines), changes
 
 
-def _fix_cp874(line: str) -> tuple[str, str]:
-    """Undo UTF-8 read as Windows-874 where the evidence is unambiguous.
+def _fix_single_byte_first(line: str) -> tuple[str, str]:
+    """Codecs ftfy never tries (cp874, KOI8, cp1255, ...), before ftfy can blur their evidence.
 
-    >>> _fix_cp874("a โ€” b")
+    >>> _fix_single_byte_first("a โ€” b")
     ('a — b', 'mojibake:cp874')
-    >>> _fix_cp874("ภาษาไทย")
+    >>> _fix_single_byte_first("ภาษาไทย")
     ('ภาษาไทย', '')
     """
-    if not _CP874_MARK.search(line):
-        return line, ""
-    changed = False
-
-    def undo(match: regex.Match) -> str:
-        nonlocal changed
-        chunk = match.group()
-        if not _CP874_MARK.search(chunk[1:]):
-            return chunk
-        raw = _encode_cp874(chunk)
-        if raw is None:
-            return chunk
-        for size in (4, 3, 2):
-            try:
-                decoded = raw[:size].decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if len(raw) >= size and _CP874_MARK.search(chunk[1:size]):
-                changed = True
-                return decoded + chunk[size:]
-        return chunk
-
-    fixed = _CP874_CANDIDATE.sub(undo, line)
-    return fixed, "mojibake:cp874" if changed else ""
+    fixed, codec = mojibake.fix_line(line, allow_ftfy_codecs=False)
+    return fixed, f"mojibake:{codec}" if codec else ""
 
 
-def _encode_cp874(chunk: str) -> bytes | None:
-    out = bytearray()
-    for char in chunk:
-        if "\x80" <= char <= "\x9f":  # a sloppy decoder kept the undefined byte as a C1 control
-            out.append(ord(char))
-            continue
-        try:
-            out += char.encode("cp874")
-        except UnicodeEncodeError:
-            return None
-    return bytes(out)
+def _fix_single_byte_after(line: str) -> tuple[str, str]:
+    """Every codec, ftfy's included, for what ftfy left (short spans, cp1251 paragraphs)."""
+    fixed, codec = mojibake.fix_line(line, allow_ftfy_codecs=True)
+    if not codec or ftfy.badness.is_bad(fixed):
+        return line, ""  # still garbled after the repair: this line is not understood
+    return fixed, f"mojibake:{codec}"
 
 
 def _fix_with_ftfy(line: str) -> tuple[str, str]:

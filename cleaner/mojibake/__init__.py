@@ -1,0 +1,195 @@
+"""Undo UTF-8 that was decoded with a single-byte codec, for every codec in ``codecs.toml``.
+
+A codec is data: a byte table (strict, plus the fills sloppy decoders and browsers use for
+undefined bytes).  From the table we precompile one regex that finds stretches shaped like UTF-8
+read through that codec (a lead byte's character followed by the right number of continuation
+bytes' characters).  Each stretch is re-encoded with the table and decoded as UTF-8; the result
+replaces it only if it is clean text and :func:`~cleaner.mojibake.evidence.weirdness` drops.
+All codecs compete for a line and the one that explains it best wins, so cp1252 mojibake is
+never read back as cp850.
+"""
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import regex
+
+from .evidence import char_class, weirdness
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_DATA = Path(__file__).with_name("codecs.toml")
+
+
+class Codec(NamedTuple):
+    """One single-byte codec: its name, whether ftfy handles it, its reverse table, its finder."""
+
+    name: str
+    ftfy: bool
+    byte_of: dict[str, int]
+    stretch: regex.Pattern
+    group: regex.Pattern
+
+
+def _table(entry: dict) -> dict[int, list[str]]:
+    """Every character each high byte is read as by real decoders (strict, fills, WHATWG)."""
+    table: dict[int, list[str]] = {}
+    for byte in range(0x80, 0x100):
+        chars = []
+        try:
+            chars.append(bytes([byte]).decode(entry["python"]))
+        except UnicodeDecodeError:
+            if entry.get("fill") == "c1":
+                chars.append(chr(byte))
+        override = entry.get("whatwg", {}).get(f"{byte:02X}")
+        if override:
+            chars.append(override)
+        table[byte] = chars
+    return table
+
+
+def _char_class_set(chars: list[str]) -> str:
+    return "[" + "".join(regex.escape(c) for c in sorted(set(chars))) + "]"
+
+
+def _build(entry: dict) -> Codec:
+    table = _table(entry)
+    byte_of: dict[str, int] = {}
+    for byte, chars in table.items():
+        for char in chars:
+            byte_of.setdefault(char, byte)
+
+    def chars_of(low: int, high: int) -> list[str]:
+        return [c for b in range(low, high + 1) for c in table[b]]
+
+    cont = _char_class_set(chars_of(0x80, 0xBF))
+    lead2 = _char_class_set(chars_of(0xC2, 0xDF))
+    lead3 = _char_class_set(chars_of(0xE0, 0xEF))
+    lead4 = _char_class_set(chars_of(0xF0, 0xF4))
+    group = f"{lead2}{cont}|{lead3}{cont}{{2}}|{lead4}{cont}{{3}}"
+    return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
+                 regex.compile(f"(?:{group})+"), regex.compile(group))
+
+
+@lru_cache(maxsize=1)
+def codecs() -> tuple[Codec, ...]:
+    """The codecs of ``codecs.toml``, compiled once."""
+    with _DATA.open("rb") as handle:
+        entries = tomllib.load(handle)["codec"]
+    # ftfy's codecs come first so that they win ties: they are the common case on the web.
+    entries.sort(key=lambda entry: not entry.get("ftfy"))
+    return tuple(_build(entry) for entry in entries)
+
+
+class Repair(NamedTuple):
+    start: int
+    end: int
+    text: str
+    gain: int
+
+
+def _segments(codec: Codec, line: str):
+    """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``."""
+    for match in codec.stretch.finditer(line):
+        run_start = None
+        decoded: list[str] = []
+        position = match.start()
+        for group in codec.group.finditer(line, match.start(), match.end()):
+            try:
+                char = bytes(codec.byte_of[c] for c in group.group()).decode("utf-8")
+            except UnicodeDecodeError:
+                if run_start is not None:
+                    yield run_start, position, "".join(decoded)
+                run_start, decoded = None, []
+            else:
+                if run_start is None:
+                    run_start = group.start()
+                decoded.append(char)
+            position = group.end()
+        if run_start is not None:
+            yield run_start, position, "".join(decoded)
+
+
+# Letters few living languages write: a decoding that produces them pays one unit each.
+# (Latin Extended-B outside Vietnamese/pinyin/Romanian letters, IPA, archaic Greek and Coptic,
+# historic Cyrillic, Hebrew cantillation, Syriac/Thaana/NKo/Samaritan/Mandaic, rare Latin.)
+_RARE = regex.compile(
+    "[\u0180-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0370-\u0385\u03d0-\u03ff"
+    "\u0460-\u0489\u0500-\u052f\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff"
+    "\u2c60-\u2c7f\ua640-\ua6ff\ua720-\ua7ff]"
+)
+
+
+@lru_cache(maxsize=65536)
+def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
+    """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
+    not clean text (controls, unassigned or private-use characters)."""
+    if any(char_class(c).kind == "X" for c in decoded):
+        return None
+    penalty = len(_RARE.findall(decoded))
+    return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
+
+
+def _scripts(text: str) -> set[str]:
+    return {char_class(c).script for c in text} - {""}
+
+
+def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
+    """The repairs ``codec`` would make to ``line``, empty when the evidence is too weak.
+
+    A stretch is repaired when the decoding removes weirdness; once the line has shown at least
+    two units of evidence for the codec, stretches that decode to the same scripts without adding
+    weirdness are repaired too (a mojibaked Thai word whose letters happen to look ordinary).
+    """
+    strong: list[Repair] = []
+    neutral: list[Repair] = []
+    for start, end, decoded in _segments(codec, line):
+        gain = _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1])
+        if gain is None or gain < 0:
+            continue
+        (strong if gain > 0 else neutral).append(Repair(start, end, decoded, gain))
+    evidence = sum(r.gain for r in strong)
+    if evidence < 2:
+        return []
+    scripts = set().union(*(_scripts(r.text) for r in strong))
+    accepted = strong + [r for r in neutral if _scripts(r.text) <= scripts]
+    return sorted(accepted)
+
+
+def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
+    """Repair ``line`` with the codec that explains it best; return (text, codec name or "").
+
+    When ``allow_ftfy_codecs`` is false, a line that any of ftfy's codecs can explain is left
+    alone: ftfy gets the first go at its own codecs (it knows their multi-layer and lossy forms).
+
+    >>> fix_line("п©я─п╦п╡п╣я┌, п╪п╦я─", False)
+    ('привет, мир', 'koi8_r')
+    >>> fix_line("ภาษาไทย “คำพูด” — 100€", False)
+    ('ภาษาไทย “คำพูด” — 100€', '')
+    """
+    best: tuple[int, list[Repair], Codec] | None = None
+    for codec in codecs():
+        repairs = candidate_repairs(codec, line)
+        if not repairs:
+            continue
+        if codec.ftfy and not allow_ftfy_codecs:
+            return line, ""
+        evidence = sum(r.gain for r in repairs)
+        if best is None or evidence > best[0]:
+            best = (evidence, repairs, codec)
+    if best is None:
+        return line, ""
+    pieces = []
+    position = 0
+    for repair in best[1]:
+        pieces.append(line[position:repair.start])
+        pieces.append(repair.text)
+        position = repair.end
+    pieces.append(line[position:])
+    return "".join(pieces), best[2].name
