@@ -97,17 +97,30 @@ def _changed_span(before: str, after: str) -> tuple[str, str]:
     >>> _changed_span("a big โ€” dash", "a big — dash")
     ('โ€”', '—')
     """
-    start = 0
-    limit = min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
+    start = _common_prefix_length(before, after)
     end_b, end_a = len(before), len(after)
-    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
-        end_b -= 1
-        end_a -= 1
+    suffix = _common_prefix_length(before[start:][::-1], after[start:][::-1])
+    end_b -= suffix
+    end_a -= suffix
     while start > 0 and not before[start - 1].isspace():
         start -= 1
     while end_b < len(before) and not before[end_b].isspace():
         end_b += 1
         end_a += 1
     return before[start:end_b], after[start:end_a]
+
+
+def _common_prefix_length(a: str, b: str) -> int:
+    """Length of the common prefix, by halving (string comparisons run in C).
+
+    >>> _common_prefix_length("abcd", "abxd")
+    2
+    """
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -33,6 +33,9 @@ class Codec(NamedTuple):
     name: str
     ftfy: bool
     byte_of: dict[str, int]
+    to_latin_1: dict[int, int]  # str.translate table: each character -> the byte it was read from
+    leads: frozenset[str]
+    conts: frozenset[str]
     stretch: regex.Pattern
     group: regex.Pattern
 
@@ -74,6 +77,8 @@ def _build(entry: dict) -> Codec:
     lead4 = _char_class_set(chars_of(0xF0, 0xF4))
     group = f"{lead2}{cont}|{lead3}{cont}{{2}}|{lead4}{cont}{{3}}"
     return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
+                 {ord(char): byte for char, byte in byte_of.items()},
+                 frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)),
                  regex.compile(f"(?:{group})+"), regex.compile(group))
 
 
@@ -82,6 +87,8 @@ def codecs() -> tuple[Codec, ...]:
     """The codecs of ``codecs.toml``, compiled once."""
     with _DATA.open("rb") as handle:
         entries = tomllib.load(handle)["codec"]
+    # ftfy's codecs come first so that they win ties: they are the common case on the web.
+    entries.sort(key=lambda entry: not entry.get("ftfy"))
     # ftfy's codecs come first so that they win ties: they are the common case on the web.
     entries.sort(key=lambda entry: not entry.get("ftfy"))
     return tuple(_build(entry) for entry in entries)
@@ -97,6 +104,12 @@ class Repair(NamedTuple):
 def _segments(codec: Codec, line: str):
     """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``."""
     for match in codec.stretch.finditer(line):
+        try:  # the usual case: the whole stretch is valid UTF-8
+            yield match.start(), match.end(), match.group().translate(codec.to_latin_1).encode(
+                "latin-1").decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
         run_start = None
         decoded: list[str] = []
         position = match.start()
@@ -123,6 +136,19 @@ _RARE = regex.compile(
     "[\u0180-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0370-\u0385\u03d0-\u03ff"
     "\u0460-\u0489\u0500-\u052f\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff"
     "\u2c60-\u2c7f\ua640-\ua6ff\ua720-\ua7ff]"
+)
+
+
+# Letters few living languages write: a decoding that produces them pays two units each, as
+# much as the two weird meetings a stray character makes with its neighbours.  (Latin
+# Extended-B outside Vietnamese/pinyin/Romanian letters, long s, IPA, rare combining marks,
+# archaic Greek and Coptic, historic Cyrillic, Hebrew cantillation, Syriac/Thaana/NKo/Samaritan/
+# Mandaic, rare Latin.)
+_RARE = regex.compile(
+    "[\u017f-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0305\u030d-\u0322"
+    "\u0324-\u0326\u0329-\u036f\u0370-\u0385\u03d0-\u03ff\u0460-\u0489\u0500-\u052f"
+    "\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff\u2c60-\u2c7f\ua640-\ua6ff"
+    "\ua720-\ua7ff]"
 )
 
 
@@ -162,6 +188,30 @@ def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
     return sorted(accepted)
 
 
+# A superset of the meetings :func:`weirdness` counts that involve a character outside ASCII.
+# Mojibake needs at least one of them to be worth repairing, so a line without any is clean
+# as far as this module is concerned, and costs a single regex scan.
+_SCRIPTS_OF_TABLES = ("Latin", "Cyrillic", "Greek", "Thai", "Hebrew", "Arabic")
+_OTHER_LETTER = "[[\\p{{L}}\\p{{M}}]--\\p{{{0}}}--\\p{{Zyyy}}--\\p{{Zinh}}]"
+PREFILTER = regex.compile(
+    "|".join([
+        "[\\x80-\\x9f\\ufffd\\p{Co}\\p{Cn}\\p{Cs}]",
+        "[\\p{L}\\p{M}][\\p{S}--[\\x00-\\x7f™®]]",
+        "[\\p{S}--[\\x00-\\x7f]][\\p{L}\\p{M}]",
+        "[\\p{L}\\p{M}--[\\x00-\\x7f]][\\p{S}--[™®]]",
+        "[\\p{S}][\\p{L}\\p{M}--[\\x00-\\x7f]]",
+        "[\\p{Ll}--[a-z]]\\p{Lu}|\\p{Ll}[\\p{Lu}--[A-Z]]",
+        "(?:^|[^\\p{L}\\p{M}])\\p{M}",
+        "[\\p{L}\\p{M}][„‚•¡¿]",
+        "[เแโใไ](?:[^ก-ฮ]|$)",
+        "[\\p{P}--[\\p{Zyyy}\\p{Zinh}]]",
+        *(f"\\p{{{s}}}{_OTHER_LETTER.format(s)}|{_OTHER_LETTER.format(s)}\\p{{{s}}}"
+          for s in _SCRIPTS_OF_TABLES),
+    ]),
+    regex.V1,
+)
+
+
 def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     """Repair ``line`` with the codec that explains it best; return (text, codec name or "").
 
@@ -173,23 +223,38 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     >>> fix_line("ภาษาไทย “คำพูด” — 100€", False)
     ('ภาษาไทย “คำพูด” — 100€', '')
     """
-    best: tuple[int, list[Repair], Codec] | None = None
-    for codec in codecs():
-        repairs = candidate_repairs(codec, line)
-        if not repairs:
-            continue
-        if codec.ftfy and not allow_ftfy_codecs:
-            return line, ""
-        evidence = sum(r.gain for r in repairs)
-        if best is None or evidence > best[0]:
-            best = (evidence, repairs, codec)
-    if best is None:
+    found = _analyse(line)
+    if not found or (found[0] and not allow_ftfy_codecs):
         return line, ""
+    _, repairs, name = found
     pieces = []
     position = 0
-    for repair in best[1]:
+    for repair in repairs:
         pieces.append(line[position:repair.start])
         pieces.append(repair.text)
         position = repair.end
     pieces.append(line[position:])
-    return "".join(pieces), best[2].name
+    return "".join(pieces), name
+
+
+@lru_cache(maxsize=256)
+def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
+    """(an ftfy codec has evidence, the best codec's repairs, its name), or None."""
+    chars = frozenset(line)
+    relevant = [codec for codec in codecs()
+                if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)]
+    if not relevant or not PREFILTER.search(line):
+        return None
+    best: tuple[int, list[Repair], Codec] | None = None
+    ftfy_evidence = False
+    for codec in relevant:
+        repairs = candidate_repairs(codec, line)
+        if not repairs:
+            continue
+        ftfy_evidence = ftfy_evidence or codec.ftfy
+        evidence = sum(r.gain for r in repairs)
+        if best is None or evidence > best[0]:
+            best = (evidence, repairs, codec)
+    if best is None:
+        return None
+    return ftfy_evidence, tuple(best[1]), best[2].name
