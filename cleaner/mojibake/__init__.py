@@ -50,6 +50,11 @@ def _table(entry: dict) -> dict[int, list[str]]:
         except UnicodeDecodeError:
             if entry.get("fill") == "c1":
                 chars.append(chr(byte))
+        for other in entry.get("also", ()):
+            try:
+                chars.append(bytes([byte]).decode(other))
+            except UnicodeDecodeError:
+                pass
         override = entry.get("whatwg", {}).get(f"{byte:02X}")
         if override:
             chars.append(override)
@@ -129,15 +134,6 @@ def _segments(codec: Codec, line: str):
             yield run_start, position, "".join(decoded)
 
 
-# Letters few living languages write: a decoding that produces them pays one unit each.
-# (Latin Extended-B outside Vietnamese/pinyin/Romanian letters, IPA, archaic Greek and Coptic,
-# historic Cyrillic, Hebrew cantillation, Syriac/Thaana/NKo/Samaritan/Mandaic, rare Latin.)
-_RARE = regex.compile(
-    "[\u0180-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0370-\u0385\u03d0-\u03ff"
-    "\u0460-\u0489\u0500-\u052f\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff"
-    "\u2c60-\u2c7f\ua640-\ua6ff\ua720-\ua7ff]"
-)
-
 
 # Letters few living languages write: a decoding that produces them pays two units each, as
 # much as the two weird meetings a stray character makes with its neighbours.  (Latin
@@ -158,7 +154,7 @@ def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
     not clean text (controls, unassigned or private-use characters)."""
     if any(char_class(c).kind == "X" for c in decoded):
         return None
-    penalty = len(_RARE.findall(decoded))
+    penalty = 2 * len(_RARE.findall(decoded))
     return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
 
 
@@ -172,7 +168,15 @@ def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
     A stretch is repaired when the decoding removes weirdness; once the line has shown at least
     two units of evidence for the codec, stretches that decode to the same scripts without adding
     weirdness are repaired too (a mojibaked Thai word whose letters happen to look ordinary).
+
+    >>> candidate_repairs(codecs()[0], "The cafÃ© is open")
+    [Repair(start=7, end=9, text='é', gain=2)]
     """
+    return _readings(codec, line)[0]
+
+
+def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
+    """(the repairs ``codec`` would make, every stretch it reads as clean text at no cost)."""
     strong: list[Repair] = []
     neutral: list[Repair] = []
     for start, end, decoded in _segments(codec, line):
@@ -182,10 +186,16 @@ def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
         (strong if gain > 0 else neutral).append(Repair(start, end, decoded, gain))
     evidence = sum(r.gain for r in strong)
     if evidence < 2:
-        return []
+        return [], strong + neutral
     scripts = set().union(*(_scripts(r.text) for r in strong))
     accepted = strong + [r for r in neutral if _scripts(r.text) <= scripts]
-    return sorted(accepted)
+    return sorted(accepted), strong + neutral
+
+
+def _contradicts(readings: list[Repair], repairs: tuple[Repair, ...]) -> bool:
+    """Whether a reading gives a stretch being repaired a different clean meaning."""
+    spans = {(r.start, r.end): r.text for r in repairs}
+    return any(spans.get((r.start, r.end), r.text) != r.text for r in readings)
 
 
 # A superset of the meetings :func:`weirdness` counts that involve a character outside ASCII.
@@ -215,7 +225,7 @@ PREFILTER = regex.compile(
 def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     """Repair ``line`` with the codec that explains it best; return (text, codec name or "").
 
-    When ``allow_ftfy_codecs`` is false, a line that any of ftfy's codecs can explain is left
+    When ``allow_ftfy_codecs`` is false, a line that one of ftfy's codecs explains best is left
     alone: ftfy gets the first go at its own codecs (it knows their multi-layer and lossy forms).
 
     >>> fix_line("п©я─п╦п╡п╣я┌, п╪п╦я─", False)
@@ -227,6 +237,8 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     if not found or (found[0] and not allow_ftfy_codecs):
         return line, ""
     _, repairs, name = found
+    if not repairs:
+        return line, ""
     pieces = []
     position = 0
     for repair in repairs:
@@ -239,22 +251,32 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
 
 @lru_cache(maxsize=256)
 def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
-    """(an ftfy codec has evidence, the best codec's repairs, its name), or None."""
+    """(the line is ftfy's to repair, the best codec's repairs, its name), or None."""
     chars = frozenset(line)
     relevant = [codec for codec in codecs()
                 if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)]
     if not relevant or not PREFILTER.search(line):
         return None
-    best: tuple[int, list[Repair], Codec] | None = None
-    ftfy_evidence = False
+    found: list[tuple[int, tuple[Repair, ...], Codec]] = []
+    readings: list[tuple[list[Repair], Codec]] = []
     for codec in relevant:
-        repairs = candidate_repairs(codec, line)
-        if not repairs:
-            continue
-        ftfy_evidence = ftfy_evidence or codec.ftfy
-        evidence = sum(r.gain for r in repairs)
-        if best is None or evidence > best[0]:
-            best = (evidence, repairs, codec)
-    if best is None:
+        repairs, clean = _readings(codec, line)
+        readings.append((clean, codec))
+        if repairs:
+            found.append((sum(r.gain for r in repairs), tuple(repairs), codec))
+    if not found:
         return None
-    return ftfy_evidence, tuple(best[1]), best[2].name
+    # Stable sort: on equal evidence the earlier codec (ftfy's first) wins.
+    found.sort(key=lambda item: -item[0])
+    evidence, repairs, codec = found[0]
+    rivals = [other for other in found[1:] if other[0] >= evidence - 1 and other[1] != repairs]
+    rivals += [(0, (), other) for clean, other in readings
+               if other is not codec and _contradicts(clean, repairs)]
+    # ftfy undoes its own codecs in layers (double UTF-8) and lossy forms that a single pass here
+    # misjudges, so the line is ftfy's when one of its codecs reads at least as much of it.
+    covered = sum(r.end - r.start for r in repairs)
+    ftfy_reads = codec.ftfy or any(other.ftfy and sum(r.end - r.start for r in clean) >= covered
+                                   for clean, other in readings)
+    if rivals:  # another codec reads the same stretches as different clean text: ambiguous
+        return True, (), ""
+    return ftfy_reads, repairs, codec.name

@@ -25,6 +25,7 @@ _SCRIPTS = {
 _SYMBOLS_AFTER_LETTERS = frozenset("™®")
 # Punctuation that opens something and so is preceded by a space, never glued to a letter.
 _NEVER_AFTER_LETTER = frozenset("„‚•¡¿")
+_SUPERSCRIPTS = frozenset("¹²³")  # m², km³
 _THAI_LEADING_VOWELS = frozenset("เแโใไ")
 
 
@@ -59,6 +60,8 @@ def char_class(char: str) -> CharClass:
     head = category[0]
     if head == "L" and category == "Lm" and not script:
         head = "S"  # spacing modifier letters such as U+02C6 behave as accents, not letters
+    if category == "No" and char not in _SUPERSCRIPTS:
+        head = "S"  # vulgar fractions and circled numbers do not touch letters in real text
     kind = {"L": "L", "M": "M", "N": "N", "P": "P", "S": "S", "Z": "Z", "C": "F"}[head]
     return CharClass(kind, script, category == "Ll", category == "Lu")
 
@@ -87,26 +90,25 @@ def weirdness(text: str) -> int:
 
 
 def _pair_weirdness(a_char: str, a: CharClass, b_char: str, b: CharClass) -> int:
+    """The number of independent rules the meeting of ``a_char`` and ``b_char`` breaks."""
     a_word = a.kind in "LM"
     b_word = b.kind in "LM"
+    score = 0
+    if a_char in _THAI_LEADING_VOWELS and not "\u0e01" <= b_char <= "\u0e2e":
+        score += 1  # a Thai leading vowel is always followed by a consonant
     if a_word and b_word:
         if a.script and b.script and a.script != b.script:
-            return 1
-        if a.lower and b.upper:
-            return 1
-        if a_char in _THAI_LEADING_VOWELS and not "\u0e01" <= b_char <= "\u0e2e":
-            return 1
-        return 0
-    if a_word and b.kind == "S":
-        return 0 if b_char in _SYMBOLS_AFTER_LETTERS else 1
-    if a.kind == "S" and b_word:
-        return 1
-    if b.kind == "M":
-        return 1  # a mark after a non-letter
-    if a_word and b_char in _NEVER_AFTER_LETTER:
-        return 1
-    if a_char in _THAI_LEADING_VOWELS:
-        return 1
-    if b.kind == "P" and b.script and not (a_word and a.script == b.script):
-        return 1  # a script's own punctuation (Hebrew geresh) follows a letter of that script
-    return 0
+            score += 1
+        elif a.lower and b.upper:
+            score += 1
+    elif a_word and b.kind == "S":
+        score += b_char not in _SYMBOLS_AFTER_LETTERS
+    elif a.kind == "S" and b_word:
+        score += 1
+    elif b.kind == "M":
+        score += 1  # a mark after a non-letter
+    elif a_word and b_char in _NEVER_AFTER_LETTER:
+        score += 1
+    elif b.kind == "P" and b.script and a.kind != "Z" and not (a_word and a.script == b.script):
+        score += 1  # a script's own punctuation (Hebrew geresh) follows a letter of that script
+    return score
