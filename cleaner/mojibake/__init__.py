@@ -106,12 +106,29 @@ class Repair(NamedTuple):
     gain: int
 
 
+def _peel(codec: Codec, stretch: str) -> str:
+    """Decode ``stretch``, and again while the result is itself wholly mojibake of the same
+    codec (UTF-8 read wrongly twice), at most three layers.
+
+    >>> _peel(codecs()[0], "Ã…Â¾")
+    'ž'
+    """
+    text = stretch.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+    for _ in range(2):
+        if not codec.stretch.fullmatch(text):
+            break
+        try:
+            text = text.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            break
+    return text
+
+
 def _segments(codec: Codec, line: str):
     """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``."""
     for match in codec.stretch.finditer(line):
         try:  # the usual case: the whole stretch is valid UTF-8
-            yield match.start(), match.end(), match.group().translate(codec.to_latin_1).encode(
-                "latin-1").decode("utf-8")
+            yield match.start(), match.end(), _peel(codec, match.group())
             continue
         except UnicodeDecodeError:
             pass
@@ -270,13 +287,11 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     found.sort(key=lambda item: -item[0])
     evidence, repairs, codec = found[0]
     rivals = [other for other in found[1:] if other[0] >= evidence - 1 and other[1] != repairs]
-    rivals += [(0, (), other) for clean, other in readings
-               if other is not codec and _contradicts(clean, repairs)]
-    # ftfy undoes its own codecs in layers (double UTF-8) and lossy forms that a single pass here
-    # misjudges, so the line is ftfy's when one of its codecs reads at least as much of it.
-    covered = sum(r.end - r.start for r in repairs)
-    ftfy_reads = codec.ftfy or any(other.ftfy and sum(r.end - r.start for r in clean) >= covered
-                                   for clean, other in readings)
-    if rivals:  # another codec reads the same stretches as different clean text: ambiguous
-        return True, (), ""
-    return ftfy_reads, repairs, codec.name
+    if codec.ftfy:
+        # Latin-1 or MacRoman?  When another of ftfy's codecs reads a repaired stretch as other
+        # clean text, even at no gain, ftfy's rule is to decode neither.
+        rivals += [(0, (), other) for clean, other in readings
+                   if other is not codec and other.ftfy and _contradicts(clean, repairs)]
+    if rivals:  # another codec explains the line about as well: ambiguous
+        return codec.ftfy or any(other[2].ftfy for other in rivals), (), ""
+    return codec.ftfy, repairs, codec.name
