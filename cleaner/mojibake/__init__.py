@@ -266,12 +266,31 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     return "".join(pieces), name
 
 
+def _suspects(chars: frozenset[str]) -> frozenset[str]:
+    """The characters of a line that can take part in a weird meeting (see evidence.py): a
+    codec none of whose characters is among them cannot find evidence in the line.  Letters
+    count only when the line mixes scripts (or, for capitals, cases)."""
+    classes = {c: char_class(c) for c in chars if c >= "\x80"}
+    scripts = {cls.script for cls in classes.values() if cls.kind in "LM" and cls.script}
+    mixed = len(scripts) > 1 or (scripts and any("a" <= c <= "z" or "A" <= c <= "Z" for c in chars))
+    return frozenset(
+        c for c, cls in classes.items()
+        if cls.kind in "SXM" or cls.upper or (cls.kind == "P" and cls.script)
+        or c in _ALWAYS_SUSPECT or (mixed and cls.kind == "L")
+    )
+
+
+_ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ")
+
+
 @lru_cache(maxsize=256)
 def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     """(the line is ftfy's to repair, the best codec's repairs, its name), or None."""
     chars = frozenset(line)
+    suspects = _suspects(chars)
     relevant = [codec for codec in codecs()
-                if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)]
+                if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)
+                and not suspects.isdisjoint(codec.byte_of)]
     if not relevant or not PREFILTER.search(line):
         return None
     found: list[tuple[int, tuple[Repair, ...], Codec]] = []

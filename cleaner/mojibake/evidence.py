@@ -77,16 +77,27 @@ def weirdness(text: str) -> int:
     True
     """
     score = 0
-    previous = None
-    previous_char = ""
+    previous = ""
+    pairs = _PAIRS
     for char in text:
-        current = char_class(char)
-        if current.kind == "X":
-            score += 2
-        if previous is not None:
-            score += _pair_weirdness(previous_char, previous, char, current)
-        previous, previous_char = current, char
+        key = previous + char
+        value = pairs.get(key)
+        if value is None:
+            value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
+                                                             char_class(char)) if previous else 0)
+            if len(pairs) < 1_000_000:
+                pairs[key] = value
+        score += value
+        previous = char
     return score
+
+
+# Weirdness of a character given the one before it, memoised: text repeats its pairs.
+_PAIRS: dict[str, int] = {}
+
+
+def _char_weirdness(char: str) -> int:
+    return 2 if char_class(char).kind == "X" else 0
 
 
 def _pair_weirdness(a_char: str, a: CharClass, b_char: str, b: CharClass) -> int:
