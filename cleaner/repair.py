@@ -1,14 +1,20 @@
 """Stage 2, repair: undo mojibake (UTF-8 bytes that were decoded with the wrong codec).
 
-Two layers, run per line so that one damaged line never sways the judgement of another:
+Per line, so that one damaged line never sways the judgement of another, in three passes that
+repeat until the line is stable (layered mojibake):
 
-1. single-byte codecs that ftfy never tries, starting with Windows-874 (Thai): ``โ€”`` is
-   the em dash's UTF-8 bytes E2 80 94 read as cp874.  This runs first because ftfy's
-   ``uncurl_quotes`` and ``fix_c1_controls`` would destroy the evidence.
+1. single-byte codecs ftfy never tries (cleaner/mojibake/codecs.toml: cp874/TIS-620, cp1255,
+   cp1256, cp1258, KOI8-R/U, cp866, ISO-8859-5/7, mac_cyrillic, cp850), before ftfy's
+   ``fix_c1_controls`` can blur their evidence.  A line one of ftfy's codecs explains is left to
+   ftfy.
 2. ftfy's ``fix_encoding`` (encoding repair only: curly quotes, dashes and full-width
    punctuation are typography, not mojibake, and stay).
+3. every codec again, ftfy's included, for what ftfy leaves behind (short mojibake spans inside
+   clean text, cp1251 paragraphs), unless ftfy's own badness check still finds the result bad.
 
-Nothing else changes: no removal, no white space.
+With ``restore_lost_bytes``, a curly quote whose last UTF-8 byte was lost (U+FFFD) is rebuilt
+where the line's other quotes make it certain.  Nothing else changes: no removal, no white space.
+The trace names the codec each repair undid (``mojibake:koi8_r``) or ftfy's plan (``ftfy:...``).
 """
 from __future__ import annotations
 
@@ -49,16 +55,22 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
         if not _NON_ASCII.search(line):
             continue
         current = line
+        if config.restore_lost_bytes:
+            current = _restore_lost_bytes(current, number, changes)
         for _ in range(_MAX_ROUNDS):
             start = current
+            last_fix = None
             for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
                 fixed, rule = fix(current)
                 if rule and fixed != current:
                     before, after = _changed_span(current, fixed)
                     changes.append(Change("repair", rule, before, after, number))
                     current = fixed
+                    last_fix = fix
             if current == start or not _NON_ASCII.search(current):
                 break
+            if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
+                break  # ftfy and the second pass have already seen this text and left it
         lines[number - 1] = current
     return "\n".join(lines), changes
 
@@ -81,6 +93,18 @@ def _fix_single_byte_after(line: str) -> tuple[str, str]:
     if not codec or ftfy.badness.is_bad(fixed):
         return line, ""  # still garbled after the repair: this line is not understood
     return fixed, f"mojibake:{codec}"
+
+
+def _restore_lost_bytes(line: str, number: int, changes: list[Change]) -> str:
+    """Rebuild quotes whose last byte was lost, one at a time, each recorded in ``changes``."""
+    for _ in range(line.count("\ufffd")):
+        fixed, codec = mojibake.restore_lost_bytes(line)
+        if not codec:
+            break
+        before, after = _changed_span(line, fixed)
+        changes.append(Change("repair", f"mojibake:{codec}:lost_byte", before, after, number))
+        line = fixed
+    return line
 
 
 def _fix_with_ftfy(line: str) -> tuple[str, str]:

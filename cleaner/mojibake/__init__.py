@@ -38,6 +38,8 @@ class Codec(NamedTuple):
     conts: frozenset[str]
     stretch: regex.Pattern
     group: regex.Pattern
+    lost: regex.Pattern  # a three-byte character whose last byte a strict decoder replaced by U+FFFD
+    undefined: tuple[int, ...]  # continuation bytes the strict table leaves undefined
 
 
 def _table(entry: dict) -> dict[int, list[str]]:
@@ -81,10 +83,24 @@ def _build(entry: dict) -> Codec:
     lead3 = _char_class_set(chars_of(0xE0, 0xEF))
     lead4 = _char_class_set(chars_of(0xF0, 0xF4))
     group = f"{lead2}{cont}|{lead3}{cont}{{2}}|{lead4}{cont}{{3}}"
+    try:
+        strict = [b for b in range(0x80, 0xC0) if _undefined_in(entry["python"], b)]
+    except LookupError:  # pragma: no cover
+        strict = []
+    lost = f"{lead3}{cont}\ufffd"
     return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
                  {ord(char): byte for char, byte in byte_of.items()},
                  frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)),
-                 regex.compile(f"(?:{group})+"), regex.compile(group))
+                 regex.compile(f"(?:{group})+"), regex.compile(group), regex.compile(lost),
+                 tuple(strict))
+
+
+def _undefined_in(python_codec: str, byte: int) -> bool:
+    try:
+        bytes([byte]).decode(python_codec)
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 @lru_cache(maxsize=1)
@@ -204,15 +220,28 @@ def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
     evidence = sum(r.gain for r in strong)
     if evidence < 2:
         return [], strong + neutral
-    scripts = set().union(*(_scripts(r.text) for r in strong))
-    accepted = strong + [r for r in neutral if _scripts(r.text) <= scripts]
+    # A stretch with no evidence of its own is repaired when it is long enough to be unlike a
+    # clean pair of letters (three or more characters), or else only into characters the line's
+    # evidenced mojibake also decodes to: Ukrainian "сі" read through KOI8-U is "Ӧ".
+    known = set("".join(r.text for r in strong))
+    accepted = strong + [r for r in neutral
+                         if (r.end - r.start >= 3 and _scripts(r.text) <= _scripts(''.join(known)))
+                         or known.issuperset(r.text)]
     return sorted(accepted), strong + neutral
 
 
-def _contradicts(readings: list[Repair], repairs: tuple[Repair, ...]) -> bool:
-    """Whether a reading gives a stretch being repaired a different clean meaning."""
+def _contradicts(readings, repairs) -> bool:
+    """Whether a reading gives text being repaired a different clean meaning (a different
+    decoding of the same stretch, or a stretch that overlaps one being repaired)."""
     spans = {(r.start, r.end): r.text for r in repairs}
-    return any(spans.get((r.start, r.end), r.text) != r.text for r in readings)
+    for reading in readings:
+        same = spans.get((reading.start, reading.end))
+        if same is not None:
+            if same != reading.text:
+                return True
+        elif any(r.start < reading.end and reading.start < r.end for r in repairs):
+            return True
+    return False
 
 
 # A superset of the meetings :func:`weirdness` counts that involve a character outside ASCII.
@@ -302,10 +331,12 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
             found.append((sum(r.gain for r in repairs), tuple(repairs), codec))
     if not found:
         return None
-    # Stable sort: on equal evidence the earlier codec (ftfy's first) wins.
-    found.sort(key=lambda item: -item[0])
+    # The most evidence wins, then the codec that explains more of the line; on a full tie the
+    # earlier codec (ftfy's first).  Stable sort.
+    found.sort(key=lambda item: (-item[0], -sum(r.end - r.start for r in item[1])))
     evidence, repairs, codec = found[0]
-    rivals = [other for other in found[1:] if other[0] >= evidence - 1 and other[1] != repairs]
+    rivals = [other for other in found[1:]
+              if other[0] >= evidence - 1 and _contradicts(other[1], repairs)]
     if codec.ftfy:
         # Latin-1 or MacRoman?  When another of ftfy's codecs reads a repaired stretch as other
         # clean text, even at no gain, ftfy's rule is to decode neither.
@@ -314,3 +345,54 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     if rivals:  # another codec explains the line about as well: ambiguous
         return codec.ftfy or any(other[2].ftfy for other in rivals), (), ""
     return codec.ftfy, repairs, codec.name
+
+
+_QUOTES = (("“", "”"), ("‘", "’"))
+
+
+def restore_lost_bytes(line: str) -> tuple[str, str]:
+    """Rebuild a curly quote whose last UTF-8 byte a strict decoder lost (U+FFFD), where it is
+    certain: the bytes left can only be that kind of quote, and the line holds the quote's
+    unmatched partner (counting the partner's own mojibake).  Returns (text, codec name or "").
+
+    >>> restore_lost_bytes("He said â€œyesâ€\ufffd and left.")
+    ('He said â€œyes” and left.', 'cp1252')
+    >>> restore_lost_bytes("A lone â€\ufffd stays.")
+    ('A lone â€\ufffd stays.', '')
+    """
+    if "\ufffd" not in line:
+        return line, ""
+    for codec in codecs():
+        for match in codec.lost.finditer(line):
+            head = match.group()[:2].translate(codec.to_latin_1).encode("latin-1")
+            candidates = set()
+            for byte in codec.undefined:
+                try:
+                    candidates.add((head + bytes([byte])).decode("utf-8"))
+                except UnicodeDecodeError:
+                    continue
+            choice = _quote_from_context(line, match.start(), match.end(), candidates, codec)
+            if choice:
+                return line[:match.start()] + choice + line[match.end():], codec.name
+    return line, ""
+
+
+def _quote_from_context(line: str, start: int, end: int, candidates: set[str], codec: Codec) -> str:
+    """The one quote among ``candidates`` that the line's other quotes call for, or ""."""
+    char_of: dict[int, str] = {}
+    for char, byte in codec.byte_of.items():
+        char_of.setdefault(byte, char)
+
+    def count(text: str, quote: str) -> int:
+        misread = "".join(char_of.get(byte, chr(byte)) for byte in quote.encode("utf-8"))
+        return text.count(quote) + text.count(misread)
+
+    before, after = line[:start], line[end:]
+    found = []
+    for opening, closing in _QUOTES:
+        if closing in candidates and count(before, opening) > count(before, closing):
+            found.append(closing)
+        if opening in candidates and count(after, closing) > count(after, opening) \
+                and count(before, opening) == count(before, closing):
+            found.append(opening)
+    return found[0] if len(found) == 1 else ""
