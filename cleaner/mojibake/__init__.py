@@ -129,9 +129,22 @@ def _peel(codec: Codec, stretch: str) -> str:
     >>> _peel(codecs()[0], "Ã…Â¾")
     'ž'
     """
+    key = (codec.name, stretch)
+    text = _PEELED.get(key)
+    if text is None:
+        text = _peel_uncached(codec, stretch)
+        if len(_PEELED) < 100_000:
+            _PEELED[key] = text
+    return text
+
+
+_PEELED: dict[tuple[str, str], str] = {}
+
+
+def _peel_uncached(codec: Codec, stretch: str) -> str:
     text = stretch.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
     for _ in range(2):
-        if not codec.stretch.fullmatch(text):
+        if text[0] not in codec.leads or not codec.stretch.fullmatch(text):
             break
         try:
             text = text.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
@@ -181,11 +194,15 @@ _RARE = regex.compile(
 )
 
 
+# What char_class calls "X": controls, unassigned, private use, surrogates, U+FFFD.
+_NOT_TEXT = regex.compile("[\\p{Cc}\\p{Cn}\\p{Co}\\p{Cs}\ufffd]")
+
+
 @lru_cache(maxsize=65536)
 def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
     """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
     not clean text (controls, unassigned or private-use characters)."""
-    if any(char_class(c).kind == "X" for c in decoded):
+    if _NOT_TEXT.search(decoded):
         return None
     penalty = 2 * len(_RARE.findall(decoded))
     return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
