@@ -10,6 +10,7 @@ never read back as cp850.
 """
 from __future__ import annotations
 
+import re
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,7 @@ class Codec(NamedTuple):
     to_latin_1: dict[int, int]  # str.translate table: each character -> the byte it was read from
     leads: frozenset[str]
     conts: frozenset[str]
+    table: frozenset[str]
     stretch: regex.Pattern
     group: regex.Pattern
     lost: regex.Pattern  # a three-byte character whose last byte a strict decoder replaced by U+FFFD
@@ -90,7 +92,7 @@ def _build(entry: dict) -> Codec:
     lost = f"{lead3}{cont}\ufffd"
     return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
                  {ord(char): byte for char, byte in byte_of.items()},
-                 frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)),
+                 frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)), frozenset(byte_of),
                  regex.compile(f"(?:{group})+"), regex.compile(group), regex.compile(lost),
                  tuple(strict))
 
@@ -186,7 +188,7 @@ def _segments(codec: Codec, line: str):
 # Extended-B outside Vietnamese/pinyin/Romanian letters, long s, IPA, rare combining marks,
 # archaic Greek and Coptic, historic Cyrillic, Hebrew cantillation, Syriac/Thaana/NKo/Samaritan/
 # Mandaic, rare Latin.)
-_RARE = regex.compile(
+_RARE = re.compile(
     "[\u017f-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0305\u030d-\u0322"
     "\u0324-\u0326\u0329-\u036f\u0370-\u0385\u03d0-\u03ff\u0460-\u0489\u0500-\u052f"
     "\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff\u2c60-\u2c7f\ua640-\ua6ff"
@@ -202,7 +204,8 @@ _NOT_TEXT = regex.compile("[\\p{Cc}\\p{Cn}\\p{Co}\\p{Cs}\ufffd]")
 def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
     """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
     not clean text (controls, unassigned or private-use characters)."""
-    if _NOT_TEXT.search(decoded):
+    # str.isprintable() is a fast superset test: every "X" character is unprintable.
+    if "\ufffd" in decoded or (not decoded.isprintable() and _NOT_TEXT.search(decoded)):
         return None
     penalty = 2 * len(_RARE.findall(decoded))
     return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
@@ -336,7 +339,7 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     suspects = _suspects(chars)
     relevant = [codec for codec in codecs()
                 if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)
-                and not suspects.isdisjoint(codec.byte_of)]
+                and not suspects.isdisjoint(codec.table)]
     if not relevant or not PREFILTER.search(line):
         return None
     found: list[tuple[int, tuple[Repair, ...], Codec]] = []
