@@ -231,13 +231,21 @@ def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
 def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
     """(the repairs ``codec`` would make, every stretch it reads as clean text at no cost)."""
     strong: list[Repair] = []
-    neutral: list[Repair] = []
+    quiet: list[tuple[int, int, str]] = []  # stretches not weird themselves: at best neutral
     for start, end, decoded in _segments(codec, line):
-        gain = _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1])
-        if gain is None or gain < 0:
+        if not weirdness(line[max(start - 1, 0):end + 1]):
+            quiet.append((start, end, decoded))
             continue
-        (strong if gain > 0 else neutral).append(Repair(start, end, decoded, gain))
+        gain = _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1])
+        if gain == 0:
+            quiet.append((start, end, decoded))
+        elif gain is not None and gain > 0:
+            strong.append(Repair(start, end, decoded, gain))
     evidence = sum(r.gain for r in strong)
+    if evidence < 2 and not codec.ftfy:
+        return [], strong  # (only ftfy's codecs need their no-gain readings, for ambiguity)
+    neutral = [Repair(start, end, decoded, 0) for start, end, decoded in quiet
+               if _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1]) == 0]
     if evidence < 2:
         return [], strong + neutral
     # A stretch with no evidence of its own is repaired when it is long enough to be unlike a
