@@ -135,7 +135,7 @@ def _peel(codec: Codec, stretch: str) -> str:
     text = _PEELED.get(key)
     if text is None:
         text = _peel_uncached(codec, stretch)
-        if len(_PEELED) < 100_000:
+        if len(stretch) <= 32 and len(_PEELED) < 100_000:  # short stretches recur; bound memory
             _PEELED[key] = text
     return text
 
@@ -200,7 +200,7 @@ _RARE = re.compile(
 _NOT_TEXT = regex.compile("[\\p{Cc}\\p{Cn}\\p{Co}\\p{Cs}\ufffd]")
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=4096)
 def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
     """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
     not clean text (controls, unassigned or private-use characters)."""
@@ -340,7 +340,7 @@ def _suspects(chars: frozenset[str]) -> frozenset[str]:
 _ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ")
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)  # the passes before and after ftfy look at the same line
 def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     """(the line is ftfy's to repair, the best codec's repairs, its name), or None."""
     chars = frozenset(line)
@@ -360,7 +360,7 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     if not found:
         return None
     # The most evidence wins, then the codec that explains more of the line; on a full tie the
-    # earlier codec (ftfy's first).  Stable sort.
+    # earlier codec (ftfy's first; the sort is stable).
     found.sort(key=lambda item: (-item[0], -sum(r.end - r.start for r in item[1])))
     evidence, repairs, codec = found[0]
     rivals = [other for other in found[1:]
@@ -380,8 +380,8 @@ _QUOTES = (("“", "”"), ("‘", "’"))
 
 def restore_lost_bytes(line: str) -> tuple[str, str]:
     """Rebuild a curly quote whose last UTF-8 byte a strict decoder lost (U+FFFD), where it is
-    certain: the bytes left can only be that kind of quote, and the line holds the quote's
-    unmatched partner (counting the partner's own mojibake).  Returns (text, codec name or "").
+    certain: the bytes left plus one of the codec's undefined bytes can give exactly one quote
+    the line calls for, because the line holds that quote's unmatched partner (counting the partner's own mojibake).  Returns (text, codec name or "").
 
     >>> restore_lost_bytes("He said â€œyesâ€\ufffd and left.")
     ('He said â€œyes” and left.', 'cp1252')

@@ -85,7 +85,7 @@ def weirdness(text: str) -> int:
         if value is None:
             value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
                                                              char_class(char)) if previous else 0)
-            if len(pairs) < 1_000_000:
+            if len(pairs) < 200_000:  # bounded memory
                 pairs[key] = value
         score += value
         previous = char
