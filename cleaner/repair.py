@@ -1,33 +1,35 @@
 """Stage 2, repair: undo mojibake (UTF-8 bytes that were decoded with the wrong codec).
 
-Two layers, run per line so that one damaged line never sways the judgement of another:
+Per line, so that one damaged line never sways the judgement of another, in three passes that
+repeat until the line is stable (layered mojibake):
 
-1. single-byte codecs that ftfy never tries, starting with Windows-874 (Thai): ``โ€”`` is
-   the em dash's UTF-8 bytes E2 80 94 read as cp874.  This runs first because ftfy's
-   ``uncurl_quotes`` and ``fix_c1_controls`` would destroy the evidence.
+1. single-byte codecs ftfy never tries (cleaner/mojibake/codecs.toml: cp874/TIS-620, cp1255,
+   cp1256, cp1258, KOI8-R/U, cp866, ISO-8859-5/7, mac_cyrillic, cp850), before ftfy's
+   ``fix_c1_controls`` can blur their evidence.  A line one of ftfy's codecs explains is left to
+   ftfy.
 2. ftfy's ``fix_encoding`` (encoding repair only: curly quotes, dashes and full-width
    punctuation are typography, not mojibake, and stay).
+3. every codec again, ftfy's included, for what ftfy leaves behind (short mojibake spans inside
+   clean text, cp1251 paragraphs), unless ftfy's own badness check still finds the result bad.
 
-Nothing else changes: no removal, no white space.
+With ``restore_lost_bytes``, a curly quote whose last UTF-8 byte was lost (U+FFFD) is rebuilt
+where the line's other quotes make it certain.  Nothing else changes: no removal, no white space.
+The trace names the codec each repair undid (``mojibake:koi8_r``) or ftfy's plan (``ftfy:...``).
 """
 from __future__ import annotations
 
 import ftfy
+import ftfy.badness
 import regex
 
+from . import mojibake
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .trace import Change
 
-# cp874 bytes 0x80-0xA0 decode to punctuation (€ … ‘ ’ “ ” • – —), NBSP, or are undefined
-# (sloppy decoders keep them as C1 controls).  Thai letters never sit directly before them in
-# real Thai text, so a Thai lead byte followed by one of these is strong evidence of mojibake.
-_CP874_CONTINUATION_MARKS = "\u20ac\u2026\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u00a0\x80-\x9f"
-_CP874_CANDIDATE = regex.compile(
-    r"[\u0e01-\u0e5b][" + _CP874_CONTINUATION_MARKS + r"\u0e01-\u0e3a\u0e3f]{1,3}"
-)
-_CP874_MARK = regex.compile("[" + _CP874_CONTINUATION_MARKS + "]")
 # Characters outside ASCII are the only place mojibake can hide: the prefilter.
 _NON_ASCII = regex.compile(r"[^\x00-\x7f]")
+# Enough rounds for mojibake of mojibake; more would only mean a cycle.
+_MAX_ROUNDS = 4
 
 
 def repair(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> str:
@@ -53,61 +55,56 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
         if not _NON_ASCII.search(line):
             continue
         current = line
-        for fix in (_fix_cp874, _fix_with_ftfy):
-            fixed, rule = fix(current)
-            if rule:
-                before, after = _changed_span(current, fixed)
-                changes.append(Change("repair", rule, before, after, number))
-                current = fixed
+        if config.restore_lost_bytes:
+            current = _restore_lost_bytes(current, number, changes)
+        for _ in range(_MAX_ROUNDS):
+            start = current
+            last_fix = None
+            for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
+                fixed, rule = fix(current)
+                if rule and fixed != current:
+                    before, after = _changed_span(current, fixed)
+                    changes.append(Change("repair", rule, before, after, number))
+                    current = fixed
+                    last_fix = fix
+            if current == start or not _NON_ASCII.search(current):
+                break
+            if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
+                break  # ftfy and the second pass have already seen this text and left it
         lines[number - 1] = current
     return "\n".join(lines), changes
 
 
-def _fix_cp874(line: str) -> tuple[str, str]:
-    """Undo UTF-8 read as Windows-874 where the evidence is unambiguous.
+def _fix_single_byte_first(line: str) -> tuple[str, str]:
+    """Codecs ftfy never tries (cp874, KOI8, cp1255, ...), before ftfy can blur their evidence.
 
-    >>> _fix_cp874("a โ€” b")
+    >>> _fix_single_byte_first("a โ€” b")
     ('a — b', 'mojibake:cp874')
-    >>> _fix_cp874("ภาษาไทย")
+    >>> _fix_single_byte_first("ภาษาไทย")
     ('ภาษาไทย', '')
     """
-    if not _CP874_MARK.search(line):
-        return line, ""
-    changed = False
-
-    def undo(match: regex.Match) -> str:
-        nonlocal changed
-        chunk = match.group()
-        if not _CP874_MARK.search(chunk[1:]):
-            return chunk
-        raw = _encode_cp874(chunk)
-        if raw is None:
-            return chunk
-        for size in (4, 3, 2):
-            try:
-                decoded = raw[:size].decode("utf-8")
-            except UnicodeDecodeError:
-                continue
-            if len(raw) >= size and _CP874_MARK.search(chunk[1:size]):
-                changed = True
-                return decoded + chunk[size:]
-        return chunk
-
-    fixed = _CP874_CANDIDATE.sub(undo, line)
-    return fixed, "mojibake:cp874" if changed else ""
+    fixed, codec = mojibake.fix_line(line, allow_ftfy_codecs=False)
+    return fixed, f"mojibake:{codec}" if codec else ""
 
 
-def _encode_cp874(chunk: str) -> bytes | None:
-    out = bytearray()
-    for char in chunk:
-        if "\x80" <= char <= "\x9f":  # a sloppy decoder kept the undefined byte as a C1 control
-            out.append(ord(char))
-            continue
-        try:
-            out += char.encode("cp874")
-        except UnicodeEncodeError:
-            return None
-    return bytes(out)
+def _fix_single_byte_after(line: str) -> tuple[str, str]:
+    """Every codec, ftfy's included, for what ftfy left (short spans, cp1251 paragraphs)."""
+    fixed, codec = mojibake.fix_line(line, allow_ftfy_codecs=True)
+    if not codec or ftfy.badness.is_bad(fixed):
+        return line, ""  # still garbled after the repair: this line is not understood
+    return fixed, f"mojibake:{codec}"
+
+
+def _restore_lost_bytes(line: str, number: int, changes: list[Change]) -> str:
+    """Rebuild quotes whose last byte was lost, one at a time, each recorded in ``changes``."""
+    for _ in range(line.count("\ufffd")):
+        fixed, codec = mojibake.restore_lost_bytes(line)
+        if not codec:
+            break
+        before, after = _changed_span(line, fixed)
+        changes.append(Change("repair", f"mojibake:{codec}:lost_byte", before, after, number))
+        line = fixed
+    return line
 
 
 def _fix_with_ftfy(line: str) -> tuple[str, str]:
@@ -124,17 +121,30 @@ def _changed_span(before: str, after: str) -> tuple[str, str]:
     >>> _changed_span("a big โ€” dash", "a big — dash")
     ('โ€”', '—')
     """
-    start = 0
-    limit = min(len(before), len(after))
-    while start < limit and before[start] == after[start]:
-        start += 1
+    start = _common_prefix_length(before, after)
     end_b, end_a = len(before), len(after)
-    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
-        end_b -= 1
-        end_a -= 1
+    suffix = _common_prefix_length(before[start:][::-1], after[start:][::-1])
+    end_b -= suffix
+    end_a -= suffix
     while start > 0 and not before[start - 1].isspace():
         start -= 1
     while end_b < len(before) and not before[end_b].isspace():
         end_b += 1
         end_a += 1
     return before[start:end_b], after[start:end_a]
+
+
+def _common_prefix_length(a: str, b: str) -> int:
+    """Length of the common prefix, by halving (string comparisons run in C).
+
+    >>> _common_prefix_length("abcd", "abxd")
+    2
+    """
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low

@@ -1,0 +1,426 @@
+"""Undo UTF-8 that was decoded with a single-byte codec, for every codec in ``codecs.toml``.
+
+A codec is data: a byte table (strict, plus the fills sloppy decoders and browsers use for
+undefined bytes).  From the table we precompile one regex that finds stretches shaped like UTF-8
+read through that codec (a lead byte's character followed by the right number of continuation
+bytes' characters).  Each stretch is re-encoded with the table and decoded as UTF-8; the result
+replaces it only if it is clean text and :func:`~cleaner.mojibake.evidence.weirdness` drops.
+All codecs compete for a line and the one that explains it best wins, so cp1252 mojibake is
+never read back as cp850.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import regex
+
+from .evidence import char_class, weirdness
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_DATA = Path(__file__).with_name("codecs.toml")
+
+
+class Codec(NamedTuple):
+    """One single-byte codec: its name, whether ftfy handles it, its reverse table, its finder."""
+
+    name: str
+    ftfy: bool
+    byte_of: dict[str, int]
+    to_latin_1: dict[int, int]  # str.translate table: each character -> the byte it was read from
+    leads: frozenset[str]
+    conts: frozenset[str]
+    table: frozenset[str]
+    stretch: regex.Pattern
+    group: regex.Pattern
+    lost: regex.Pattern  # a three-byte character whose last byte a strict decoder replaced by U+FFFD
+    undefined: tuple[int, ...]  # continuation bytes the strict table leaves undefined
+
+
+def _table(entry: dict) -> dict[int, list[str]]:
+    """Every character each high byte is read as by real decoders (strict, fills, WHATWG)."""
+    table: dict[int, list[str]] = {}
+    for byte in range(0x80, 0x100):
+        chars = []
+        try:
+            chars.append(bytes([byte]).decode(entry["python"]))
+        except UnicodeDecodeError:
+            if entry.get("fill") == "c1":
+                chars.append(chr(byte))
+        for other in entry.get("also", ()):
+            try:
+                chars.append(bytes([byte]).decode(other))
+            except UnicodeDecodeError:
+                pass
+        override = entry.get("whatwg", {}).get(f"{byte:02X}")
+        if override:
+            chars.append(override)
+        table[byte] = chars
+    return table
+
+
+def _char_class_set(chars: list[str]) -> str:
+    return "[" + "".join(regex.escape(c) for c in sorted(set(chars))) + "]"
+
+
+def _build(entry: dict) -> Codec:
+    table = _table(entry)
+    byte_of: dict[str, int] = {}
+    for byte, chars in table.items():
+        for char in chars:
+            byte_of.setdefault(char, byte)
+
+    def chars_of(low: int, high: int) -> list[str]:
+        return [c for b in range(low, high + 1) for c in table[b]]
+
+    cont = _char_class_set(chars_of(0x80, 0xBF))
+    lead2 = _char_class_set(chars_of(0xC2, 0xDF))
+    lead3 = _char_class_set(chars_of(0xE0, 0xEF))
+    lead4 = _char_class_set(chars_of(0xF0, 0xF4))
+    group = f"{lead2}{cont}|{lead3}{cont}{{2}}|{lead4}{cont}{{3}}"
+    try:
+        strict = [b for b in range(0x80, 0xC0) if _undefined_in(entry["python"], b)]
+    except LookupError:  # pragma: no cover
+        strict = []
+    lost = f"{lead3}{cont}\ufffd"
+    return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
+                 {ord(char): byte for char, byte in byte_of.items()},
+                 frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)), frozenset(byte_of),
+                 regex.compile(f"(?:{group})+"), regex.compile(group), regex.compile(lost),
+                 tuple(strict))
+
+
+def _undefined_in(python_codec: str, byte: int) -> bool:
+    try:
+        bytes([byte]).decode(python_codec)
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+@lru_cache(maxsize=1)
+def codecs() -> tuple[Codec, ...]:
+    """The codecs of ``codecs.toml``, compiled once."""
+    with _DATA.open("rb") as handle:
+        entries = tomllib.load(handle)["codec"]
+    # ftfy's codecs come first so that they win ties: they are the common case on the web.
+    entries.sort(key=lambda entry: not entry.get("ftfy"))
+    # ftfy's codecs come first so that they win ties: they are the common case on the web.
+    entries.sort(key=lambda entry: not entry.get("ftfy"))
+    return tuple(_build(entry) for entry in entries)
+
+
+class Repair(NamedTuple):
+    start: int
+    end: int
+    text: str
+    gain: int
+
+
+def _peel(codec: Codec, stretch: str) -> str:
+    """Decode ``stretch``, and again while the result is itself wholly mojibake of the same
+    codec (UTF-8 read wrongly twice), at most three layers.
+
+    >>> _peel(codecs()[0], "Ã…Â¾")
+    'ž'
+    """
+    key = (codec.name, stretch)
+    text = _PEELED.get(key)
+    if text is None:
+        text = _peel_uncached(codec, stretch)
+        if len(stretch) <= 32 and len(_PEELED) < 100_000:  # short stretches recur; bound memory
+            _PEELED[key] = text
+    return text
+
+
+_PEELED: dict[tuple[str, str], str] = {}
+
+
+def _peel_uncached(codec: Codec, stretch: str) -> str:
+    text = stretch.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+    for _ in range(2):
+        if text[0] not in codec.leads or not codec.stretch.fullmatch(text):
+            break
+        try:
+            text = text.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            break
+    return text
+
+
+def _segments(codec: Codec, line: str):
+    """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``."""
+    for match in codec.stretch.finditer(line):
+        try:  # the usual case: the whole stretch is valid UTF-8
+            yield match.start(), match.end(), _peel(codec, match.group())
+            continue
+        except UnicodeDecodeError:
+            pass
+        run_start = None
+        decoded: list[str] = []
+        position = match.start()
+        for group in codec.group.finditer(line, match.start(), match.end()):
+            try:
+                char = bytes(codec.byte_of[c] for c in group.group()).decode("utf-8")
+            except UnicodeDecodeError:
+                if run_start is not None:
+                    yield run_start, position, "".join(decoded)
+                run_start, decoded = None, []
+            else:
+                if run_start is None:
+                    run_start = group.start()
+                decoded.append(char)
+            position = group.end()
+        if run_start is not None:
+            yield run_start, position, "".join(decoded)
+
+
+
+# Letters few living languages write: a decoding that produces them pays two units each, as
+# much as the two weird meetings a stray character makes with its neighbours.  (Latin
+# Extended-B outside Vietnamese/pinyin/Romanian letters, long s, IPA, rare combining marks,
+# archaic Greek and Coptic, historic Cyrillic, Hebrew cantillation, Syriac/Thaana/NKo/Samaritan/
+# Mandaic, rare Latin.)
+_RARE = re.compile(
+    "[\u017f-\u019f\u01b1-\u01cc\u01dd-\u0217\u021c-\u02af\u0305\u030d-\u0322"
+    "\u0324-\u0326\u0329-\u036f\u0370-\u0385\u03d0-\u03ff\u0460-\u0489\u0500-\u052f"
+    "\u0591-\u05af\u0700-\u089f\u1e00-\u1e9f\u1efa-\u1eff\u2c60-\u2c7f\ua640-\ua6ff"
+    "\ua720-\ua7ff]"
+)
+
+
+# What char_class calls "X": controls, unassigned, private use, surrogates, U+FFFD.
+_NOT_TEXT = regex.compile("[\\p{Cc}\\p{Cn}\\p{Co}\\p{Cs}\ufffd]")
+
+
+@lru_cache(maxsize=4096)
+def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
+    """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
+    not clean text (controls, unassigned or private-use characters)."""
+    # str.isprintable() is a fast superset test: every "X" character is unprintable.
+    if "\ufffd" in decoded or (not decoded.isprintable() and _NOT_TEXT.search(decoded)):
+        return None
+    penalty = 2 * len(_RARE.findall(decoded))
+    return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
+
+
+def _scripts(text: str) -> set[str]:
+    return {char_class(c).script for c in text} - {""}
+
+
+def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
+    """The repairs ``codec`` would make to ``line``, empty when the evidence is too weak.
+
+    A stretch is repaired when the decoding removes weirdness; once the line has shown at least
+    two units of evidence for the codec, stretches that decode to the same scripts without adding
+    weirdness are repaired too (a mojibaked Thai word whose letters happen to look ordinary).
+
+    >>> candidate_repairs(codecs()[0], "The cafÃ© is open")
+    [Repair(start=7, end=9, text='é', gain=2)]
+    """
+    return _readings(codec, line)[0]
+
+
+def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
+    """(the repairs ``codec`` would make, every stretch it reads as clean text at no cost)."""
+    strong: list[Repair] = []
+    quiet: list[tuple[int, int, str]] = []  # stretches not weird themselves: at best neutral
+    for start, end, decoded in _segments(codec, line):
+        if not weirdness(line[max(start - 1, 0):end + 1]):
+            quiet.append((start, end, decoded))
+            continue
+        gain = _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1])
+        if gain == 0:
+            quiet.append((start, end, decoded))
+        elif gain is not None and gain > 0:
+            strong.append(Repair(start, end, decoded, gain))
+    evidence = sum(r.gain for r in strong)
+    if evidence < 2 and not codec.ftfy:
+        return [], strong  # (only ftfy's codecs need their no-gain readings, for ambiguity)
+    neutral = [Repair(start, end, decoded, 0) for start, end, decoded in quiet
+               if _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1]) == 0]
+    if evidence < 2:
+        return [], strong + neutral
+    # A stretch with no evidence of its own is repaired when it is long enough to be unlike a
+    # clean pair of letters (three or more characters), or else only into characters the line's
+    # evidenced mojibake also decodes to: Ukrainian "сі" read through KOI8-U is "Ӧ".
+    known = set("".join(r.text for r in strong))
+    accepted = strong + [r for r in neutral
+                         if (r.end - r.start >= 3 and _scripts(r.text) <= _scripts(''.join(known)))
+                         or known.issuperset(r.text)]
+    return sorted(accepted), strong + neutral
+
+
+def _contradicts(readings, repairs) -> bool:
+    """Whether a reading gives text being repaired a different clean meaning (a different
+    decoding of the same stretch, or a stretch that overlaps one being repaired)."""
+    spans = {(r.start, r.end): r.text for r in repairs}
+    for reading in readings:
+        same = spans.get((reading.start, reading.end))
+        if same is not None:
+            if same != reading.text:
+                return True
+        elif any(r.start < reading.end and reading.start < r.end for r in repairs):
+            return True
+    return False
+
+
+# A superset of the meetings :func:`weirdness` counts that involve a character outside ASCII.
+# Mojibake needs at least one of them to be worth repairing, so a line without any is clean
+# as far as this module is concerned, and costs a single regex scan.
+_SCRIPTS_OF_TABLES = ("Latin", "Cyrillic", "Greek", "Thai", "Hebrew", "Arabic")
+_OTHER_LETTER = "[[\\p{{L}}\\p{{M}}]--\\p{{{0}}}--\\p{{Zyyy}}--\\p{{Zinh}}]"
+PREFILTER = regex.compile(
+    "|".join([
+        "[\\x80-\\x9f\\ufffd\\p{Co}\\p{Cn}\\p{Cs}]",
+        "[\\p{L}\\p{M}][\\p{S}--[\\x00-\\x7f™®]]",
+        "[\\p{S}--[\\x00-\\x7f]][\\p{L}\\p{M}]",
+        "[\\p{L}\\p{M}--[\\x00-\\x7f]][\\p{S}--[™®]]",
+        "[\\p{S}][\\p{L}\\p{M}--[\\x00-\\x7f]]",
+        "[\\p{Ll}--[a-z]]\\p{Lu}|\\p{Ll}[\\p{Lu}--[A-Z]]",
+        "(?:^|[^\\p{L}\\p{M}])\\p{M}",
+        "[\\p{L}\\p{M}][„‚•¡¿]",
+        "[เแโใไ](?:[^ก-ฮ]|$)",
+        "[\\p{P}--[\\p{Zyyy}\\p{Zinh}]]",
+        *(f"\\p{{{s}}}{_OTHER_LETTER.format(s)}|{_OTHER_LETTER.format(s)}\\p{{{s}}}"
+          for s in _SCRIPTS_OF_TABLES),
+    ]),
+    regex.V1,
+)
+
+
+def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
+    """Repair ``line`` with the codec that explains it best; return (text, codec name or "").
+
+    When ``allow_ftfy_codecs`` is false, a line that one of ftfy's codecs explains best is left
+    alone: ftfy gets the first go at its own codecs (it knows their multi-layer and lossy forms).
+
+    >>> fix_line("п©я─п╦п╡п╣я┌, п╪п╦я─", False)
+    ('привет, мир', 'koi8_r')
+    >>> fix_line("ภาษาไทย “คำพูด” — 100€", False)
+    ('ภาษาไทย “คำพูด” — 100€', '')
+    """
+    found = _analyse(line)
+    if not found or (found[0] and not allow_ftfy_codecs):
+        return line, ""
+    _, repairs, name = found
+    if not repairs:
+        return line, ""
+    pieces = []
+    position = 0
+    for repair in repairs:
+        pieces.append(line[position:repair.start])
+        pieces.append(repair.text)
+        position = repair.end
+    pieces.append(line[position:])
+    return "".join(pieces), name
+
+
+def _suspects(chars: frozenset[str]) -> frozenset[str]:
+    """The characters of a line that can take part in a weird meeting (see evidence.py): a
+    codec none of whose characters is among them cannot find evidence in the line.  Letters
+    count only when the line mixes scripts (or, for capitals, cases)."""
+    classes = {c: char_class(c) for c in chars if c >= "\x80"}
+    scripts = {cls.script for cls in classes.values() if cls.kind in "LM" and cls.script}
+    mixed = len(scripts) > 1 or (scripts and any("a" <= c <= "z" or "A" <= c <= "Z" for c in chars))
+    return frozenset(
+        c for c, cls in classes.items()
+        if cls.kind in "SXM" or cls.upper or (cls.kind == "P" and cls.script)
+        or c in _ALWAYS_SUSPECT or (mixed and cls.kind == "L")
+    )
+
+
+_ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ")
+
+
+@lru_cache(maxsize=16)  # the passes before and after ftfy look at the same line
+def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
+    """(the line is ftfy's to repair, the best codec's repairs, its name), or None."""
+    chars = frozenset(line)
+    suspects = _suspects(chars)
+    relevant = [codec for codec in codecs()
+                if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)
+                and not suspects.isdisjoint(codec.table)]
+    if not relevant or not PREFILTER.search(line):
+        return None
+    found: list[tuple[int, tuple[Repair, ...], Codec]] = []
+    readings: list[tuple[list[Repair], Codec]] = []
+    for codec in relevant:
+        repairs, clean = _readings(codec, line)
+        readings.append((clean, codec))
+        if repairs:
+            found.append((sum(r.gain for r in repairs), tuple(repairs), codec))
+    if not found:
+        return None
+    # The most evidence wins, then the codec that explains more of the line; on a full tie the
+    # earlier codec (ftfy's first; the sort is stable).
+    found.sort(key=lambda item: (-item[0], -sum(r.end - r.start for r in item[1])))
+    evidence, repairs, codec = found[0]
+    rivals = [other for other in found[1:]
+              if other[0] >= evidence - 1 and _contradicts(other[1], repairs)]
+    if codec.ftfy:
+        # Latin-1 or MacRoman?  When another of ftfy's codecs reads a repaired stretch as other
+        # clean text, even at no gain, ftfy's rule is to decode neither.
+        rivals += [(0, (), other) for clean, other in readings
+                   if other is not codec and other.ftfy and _contradicts(clean, repairs)]
+    if rivals:  # another codec explains the line about as well: ambiguous
+        return codec.ftfy or any(other[2].ftfy for other in rivals), (), ""
+    return codec.ftfy, repairs, codec.name
+
+
+_QUOTES = (("“", "”"), ("‘", "’"))
+
+
+def restore_lost_bytes(line: str) -> tuple[str, str]:
+    """Rebuild a curly quote whose last UTF-8 byte a strict decoder lost (U+FFFD), where it is
+    certain: the bytes left plus one of the codec's undefined bytes can give exactly one quote
+    the line calls for, because the line holds that quote's unmatched partner (counting the partner's own mojibake).  Returns (text, codec name or "").
+
+    >>> restore_lost_bytes("He said â€œyesâ€\ufffd and left.")
+    ('He said â€œyes” and left.', 'cp1252')
+    >>> restore_lost_bytes("A lone â€\ufffd stays.")
+    ('A lone â€\ufffd stays.', '')
+    """
+    if "\ufffd" not in line:
+        return line, ""
+    for codec in codecs():
+        for match in codec.lost.finditer(line):
+            head = match.group()[:2].translate(codec.to_latin_1).encode("latin-1")
+            candidates = set()
+            for byte in codec.undefined:
+                try:
+                    candidates.add((head + bytes([byte])).decode("utf-8"))
+                except UnicodeDecodeError:
+                    continue
+            choice = _quote_from_context(line, match.start(), match.end(), candidates, codec)
+            if choice:
+                return line[:match.start()] + choice + line[match.end():], codec.name
+    return line, ""
+
+
+def _quote_from_context(line: str, start: int, end: int, candidates: set[str], codec: Codec) -> str:
+    """The one quote among ``candidates`` that the line's other quotes call for, or ""."""
+    char_of: dict[int, str] = {}
+    for char, byte in codec.byte_of.items():
+        char_of.setdefault(byte, char)
+
+    def count(text: str, quote: str) -> int:
+        misread = "".join(char_of.get(byte, chr(byte)) for byte in quote.encode("utf-8"))
+        return text.count(quote) + text.count(misread)
+
+    before, after = line[:start], line[end:]
+    found = []
+    for opening, closing in _QUOTES:
+        if closing in candidates and count(before, opening) > count(before, closing):
+            found.append(closing)
+        if opening in candidates and count(after, closing) > count(after, opening) \
+                and count(before, opening) == count(before, closing):
+            found.append(opening)
+    return found[0] if len(found) == 1 else ""

@@ -1,0 +1,125 @@
+"""Evidence that a stretch of text is mojibake: a weirdness count that knows no corpus.
+
+Real text in any language puts characters together in ways mojibake does not: a letter never
+touches a box-drawing character or a C1 control, a lower-case letter is not followed by an
+upper-case one inside a word, two scripts do not meet without a space, a combining mark follows a
+letter of its own script, a Thai leading vowel is followed by a consonant.  :func:`weirdness`
+counts such meetings; a re-decoding is worth making when it removes them.
+"""
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
+
+# Letters of these scripts mix freely within a word (Japanese, Korean with Hanja).
+_SCRIPT_GROUPS = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN",
+                  "BOPOMOFO": "HAN", "IDEOGRAPHIC": "HAN", "HALFWIDTH": "HAN", "FULLWIDTH": "HAN"}
+_SCRIPTS = {
+    "LATIN", "CYRILLIC", "GREEK", "COPTIC", "ARMENIAN", "HEBREW", "ARABIC", "SYRIAC", "THAANA",
+    "NKO", "SAMARITAN", "MANDAIC", "DEVANAGARI", "BENGALI", "GURMUKHI", "GUJARATI", "ORIYA",
+    "TAMIL", "TELUGU", "KANNADA", "MALAYALAM", "SINHALA", "THAI", "LAO", "TIBETAN", "MYANMAR",
+    "GEORGIAN", "ETHIOPIC", "CHEROKEE", "KHMER", "MONGOLIAN", *_SCRIPT_GROUPS,
+}
+# Symbols that follow a word in real text (trade marks).
+_SYMBOLS_AFTER_LETTERS = frozenset("™®")
+# Punctuation that opens something and so is preceded by a space, never glued to a letter.
+_NEVER_AFTER_LETTER = frozenset("„‚•¡¿")
+_SUPERSCRIPTS = frozenset("¹²³")  # m², km³
+_THAI_LEADING_VOWELS = frozenset("เแโใไ")
+
+
+class CharClass(NamedTuple):
+    """kind: L letter, M mark, N digit, P punctuation, S symbol, Z space, F format, X bad."""
+
+    kind: str
+    script: str  # "" for characters shared by all scripts
+    lower: bool
+    upper: bool
+
+
+@lru_cache(maxsize=65536)
+def char_class(char: str) -> CharClass:
+    """The coarse class of one character.
+
+    >>> char_class("я")
+    CharClass(kind='L', script='CYRILLIC', lower=True, upper=False)
+    >>> char_class("\\x85").kind, char_class("╟").kind, char_class("\\ufffd").kind
+    ('X', 'S', 'X')
+    """
+    if char < "\x80":
+        category = unicodedata.category(char)
+        kind = "Z" if category in ("Cc", "Zs") else category[0].replace("C", "Z")
+        return CharClass(kind, "LATIN" if category[0] == "L" else "", category == "Ll", category == "Lu")
+    category = unicodedata.category(char)
+    if category in ("Cc", "Co", "Cn", "Cs") or char == "\ufffd":
+        return CharClass("X", "", False, False)
+    name = unicodedata.name(char, "")
+    first = name.split(" ", 1)[0]
+    script = _SCRIPT_GROUPS.get(first, first) if first in _SCRIPTS else ""
+    head = category[0]
+    if head == "L" and category == "Lm" and not script:
+        head = "S"  # spacing modifier letters such as U+02C6 behave as accents, not letters
+    if category == "No" and char not in _SUPERSCRIPTS:
+        head = "S"  # vulgar fractions and circled numbers do not touch letters in real text
+    kind = {"L": "L", "M": "M", "N": "N", "P": "P", "S": "S", "Z": "Z", "C": "F"}[head]
+    return CharClass(kind, script, category == "Ll", category == "Lu")
+
+
+def weirdness(text: str) -> int:
+    """Count the places where ``text`` puts characters together as real text does not.
+
+    >>> weirdness("привет"), weirdness("п©я─п╕п╡п╣я┌")
+    (0, 11)
+    >>> weirdness("“Curly” quotes — and don’t… ภาษาไทย 100€")
+    0
+    >>> weirdness("โ€”") > 0
+    True
+    """
+    score = 0
+    previous = ""
+    pairs = _PAIRS
+    for char in text:
+        key = previous + char
+        value = pairs.get(key)
+        if value is None:
+            value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
+                                                             char_class(char)) if previous else 0)
+            if len(pairs) < 200_000:  # bounded memory
+                pairs[key] = value
+        score += value
+        previous = char
+    return score
+
+
+# Weirdness of a character given the one before it, memoised: text repeats its pairs.
+_PAIRS: dict[str, int] = {}
+
+
+def _char_weirdness(char: str) -> int:
+    return 2 if char_class(char).kind == "X" else 0
+
+
+def _pair_weirdness(a_char: str, a: CharClass, b_char: str, b: CharClass) -> int:
+    """The number of independent rules the meeting of ``a_char`` and ``b_char`` breaks."""
+    a_word = a.kind in "LM"
+    b_word = b.kind in "LM"
+    score = 0
+    if a_char in _THAI_LEADING_VOWELS and not "\u0e01" <= b_char <= "\u0e2e":
+        score += 1  # a Thai leading vowel is always followed by a consonant
+    if a_word and b_word:
+        if a.script and b.script and a.script != b.script:
+            score += 1
+        elif a.lower and b.upper:
+            score += 1
+    elif a_word and b.kind == "S":
+        score += b_char not in _SYMBOLS_AFTER_LETTERS
+    elif a.kind == "S" and b_word:
+        score += 1
+    elif b.kind == "M":
+        score += 1  # a mark after a non-letter
+    elif a_word and b_char in _NEVER_AFTER_LETTER:
+        score += 1
+    elif b.kind == "P" and b.script and a.kind != "Z" and not (a_word and a.script == b.script):
+        score += 1  # a script's own punctuation (Hebrew geresh) follows a letter of that script
+    return score
