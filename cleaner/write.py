@@ -6,7 +6,6 @@ one final newline (an empty document is the empty string).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -25,22 +24,15 @@ def render(blocks: Iterable[Block]) -> str:
     return text + "\n" if text else ""
 
 
-def write_atomic(path: str | Path, data: str | bytes) -> None:
+def write_atomic(path: str | Path, data: str | bytes, *, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename, so
-    an interrupted run never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    an interrupted run never leaves a half-written file.  With ``fsync`` the data reaches the
+    disk before the rename (it then survives a power failure too)."""
+    from .writers import atomic_file
+
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
+    with atomic_file(Path(path)) as temp, open(temp, "wb") as out:
+        out.write(payload)
+        if fsync:
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise

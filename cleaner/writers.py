@@ -19,6 +19,10 @@ from typing import BinaryIO
 from .document import Document
 
 TEMP_SUFFIX = ".part"
+# mkstemp creates files readable by their owner only; outputs get the usual mode instead.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+_FILE_MODE = 0o666 & ~_UMASK
 
 
 @contextmanager
@@ -29,6 +33,7 @@ def atomic_file(path: Path) -> Iterator[Path]:
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     os.close(handle)
     try:
+        os.chmod(temp, _FILE_MODE)
         yield Path(temp)
         os.replace(temp, path)
     except BaseException:

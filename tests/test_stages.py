@@ -1,6 +1,8 @@
 """Each stage on small inputs of its own."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 import cleaner
@@ -222,3 +224,11 @@ def test_explain_reports_every_change():
     assert [(c.stage, c.rule) for c in result.changes] == [("repair", "mojibake:cp874"),
                                                           ("boilerplate", "comment_form")]
     assert "removed by boilerplate/comment_form: 'Leave a Reply'" in result.report()
+
+
+def test_write_atomic_gives_outputs_the_usual_file_mode(tmp_path):
+    target = tmp_path / "out.txt"
+    write.write_atomic(target, "hello\n")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
