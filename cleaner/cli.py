@@ -55,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("inputs", nargs="+", metavar="INPUT", help="file, folder, or - for stdin")
     clean.add_argument("-o", "--output", metavar="OUTDIR",
                        help="output folder (required unless the input is -, which writes stdout)")
+    clean.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="where to run: this process (default) or Ray Data, for JSONL/Parquet records")
+    clean.add_argument("--ray-address", metavar="ADDR",
+                       help="with --engine ray: join this Ray cluster (default: start a local instance)")
 
     explain = commands.add_parser(
         "explain", parents=[common], help="show what would be removed or repaired, and why",
@@ -122,6 +126,12 @@ def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
     missing = [i for i in args.inputs if not Path(i).exists()]
     if len(missing) == len(args.inputs):
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    if args.engine == "ray":
+        from .integrations.ray_cli import run_ray
+        return _finish(run_ray(args.inputs, output, config, format=args.format, address=args.ray_address,
+                               text_field=getattr(args, "text_field", None) or "text"))
+    if args.ray_address:
+        raise UsageError("--ray-address needs --engine ray")
     summary = run_files(args.inputs, output, config, format=args.format)
     return _finish(summary)
 
