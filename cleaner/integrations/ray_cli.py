@@ -147,7 +147,7 @@ class WriteFile:
         rows = sorted(zip(group["index"], group["record"], group["text"], group[ERROR_COLUMN],
                           group[TRACE_COLUMN]), key=lambda row: int(row[0]))
         source = str(group["source"][0])
-        failures, removals, kept = [], Counter(), []
+        failures, removals, repairs, kept = [], Counter(), Counter(), []
         for index, record, text, error, trace in rows:
             if error is not None:
                 failures.append([int(index), str(error)])
@@ -156,6 +156,8 @@ class WriteFile:
             for change in json.loads(trace):
                 if change["stage"] == "boilerplate":
                     removals[change["rule"]] += 1
+                elif change["stage"] == "repair":
+                    repairs[change["rule"]] += 1
         target = self.plan[source]
         if record_suffix(source) == ".parquet":
             payload = self._parquet(source, kept)
@@ -163,7 +165,7 @@ class WriteFile:
             payload = self._jsonl(target, kept)
         write_atomic(target, payload)
         return {"source": [source], "documents": [len(kept)], "failures": [json.dumps(failures)],
-                "removals": [json.dumps(removals)]}
+                "removals": [json.dumps(removals)], "repairs": [json.dumps(repairs)]}
 
     def _jsonl(self, target: str, kept: list[tuple[bytes, str]]) -> bytes:
         lines = []
@@ -235,6 +237,7 @@ def _run(plan, relatives, summary, config, format, text_field, site_lines, trans
         written.add(source)
         summary.documents += int(account["documents"])
         summary.removals.update(json.loads(account["removals"]))
+        summary.repairs.update(json.loads(account["repairs"]))
         failures += [(source, index, reason) for index, reason in json.loads(account["failures"])]
     for source, target in plan.items():
         if source not in written:  # a file without records: an empty output, as locally
