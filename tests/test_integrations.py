@@ -1,0 +1,211 @@
+"""Cluster engines: Ray Data and datatrove give the local run's texts, record by record, and a
+bad record or a crashed worker loses nothing else.
+
+Ray starts once for this module (2 CPUs, no dashboard); the CLI test starts its own instance,
+as a user's run does.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_cli, shared_path
+
+from cleaner import sitelines
+from cleaner.pipeline import explain_text
+
+ray = pytest.importorskip("ray") if not os.environ.get("CI") else __import__("ray")
+RECORDS = 240
+
+
+@pytest.fixture(scope="module")
+def records_file(tmp_path_factory) -> Path:
+    """Real scraped pages (WCXB naive text) as JSONL records: id, url, text, page_type."""
+    bench = shared_path("bench", "wcxb-dev")
+    index = [json.loads(line) for line in (bench / "index.jsonl").read_text().splitlines()[:RECORDS]]
+    path = tmp_path_factory.mktemp("records") / "recs.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for entry in index:
+            text = (bench / "naive" / f"{entry['id']}.txt").read_text(encoding="utf-8")
+            record = {"id": entry["id"], "url": entry["url"], "text": text, "page_type": entry["page_type"]}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return path
+
+
+def local_texts(records: list[dict], relative: str) -> list[str]:
+    """The local run's texts: the per-record core, then the same-site pass in one process."""
+    cleaned = [explain_text(r["text"], url=r.get("url")).text for r in records]
+    sites = [sitelines.site_of(r.get("url"), relative) for r in records]
+    return [text for text, _ in sitelines.site_lines_pass(zip(sites, cleaned))]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture(scope="module")
+def ray_session():
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False,
+             logging_level="WARNING")
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    yield
+    ray.shutdown()
+
+
+def test_text_path_imports_no_engine():
+    code = ("import sys, cleaner; cleaner.clean('x', format='text'); "
+            "print(sorted(m for m in ('ray', 'datatrove', 'trafilatura') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_ray_run_gives_local_texts(ray_session, records_file, tmp_path):
+    from cleaner.integrations.ray_cli import run_ray
+
+    summary = run_ray([str(records_file)], tmp_path / "out")
+    assert summary.failures == []
+    source, output = read_jsonl(records_file), read_jsonl(tmp_path / "out" / "recs.jsonl")
+    assert summary.documents == len(output) == len(source) == RECORDS
+    expected = local_texts(source, "recs.jsonl")
+    for before, after, text in zip(source, output, expected):
+        assert after["id"] == before["id"]
+        assert after["text"] == text, before["id"]
+        assert {k: v for k, v in after.items() if k != "text"} == {k: v for k, v in before.items() if k != "text"}
+
+
+def _site_corpus() -> list[dict]:
+    footer = ["Harbour Town Gazette, 12 Quay Street", "The Gazette is printed on Tuesdays."]
+    rows = []
+    for i in range(8):
+        body = f"Story number {i} tells what happened in the town on day {i}, in full sentences."
+        extra = ["Letters to the editor"] if i < 3 else []  # in 3 of 8 documents: kept
+        rows.append({"id": f"a{i}", "url": f"https://news.example/{i}", "text": "\n".join([body, *extra, *footer])})
+    for i in range(2):  # a small site: nothing reaches the thresholds
+        rows.append({"id": f"b{i}", "url": f"https://blog.example/{i}",
+                     "text": f"Post {i} is a short note about gardens.\nThe Gazette is printed on Tuesdays."})
+    return rows
+
+
+def test_site_lines_are_counted_across_workers(ray_session):
+    from cleaner.integrations.ray import CleanBatch, remove_site_lines
+
+    rows = _site_corpus()
+    expected = local_texts(rows, "corpus.jsonl")
+    assert sum("printed on Tuesdays" in text for text in expected) == 2  # removed on the big site only
+    assert sum("Letters to the editor" in text for text in expected) == 3
+    for blocks in (1, 5):
+        ds = ray.data.from_items(rows, override_num_blocks=blocks)
+        ds = ds.map_batches(CleanBatch, compute=ray.data.ActorPoolStrategy(min_size=1, max_size=2),
+                            batch_size=3)
+        out = {row["id"]: row for row in remove_site_lines(ds).take_all()}
+        assert [out[r["id"]]["text"] for r in rows] == expected
+        trace = json.loads(out["a0"]["cleaner_trace"])
+        assert {c["before"] for c in trace if c["rule"] == "site_repeated_line"} == {
+            "Harbour Town Gazette, 12 Quay Street", "The Gazette is printed on Tuesdays."}
+
+
+def test_bad_records_are_reported_and_the_others_written(ray_session, tmp_path):
+    from cleaner.integrations.ray_cli import run_ray
+
+    good = [{"id": f"g{i}", "text": f"Paragraph {i} of a good record.\nLeave a Reply"} for i in range(4)]
+    lines = [json.dumps(good[0]), json.dumps({"id": "n", "text": 42}), "{not json",
+             json.dumps(good[1]), json.dumps({"id": "m", "body": "no text field"}), json.dumps(good[2]),
+             json.dumps(["a", "list"]), json.dumps(good[3])]
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "mixed.jsonl").write_text("\n".join(lines) + "\n")
+    summary = run_ray([str(tmp_path / "in")], tmp_path / "out", site_lines=False)
+    assert [(Path(f.path).name, f.reason.split(":")[0]) for f in summary.failures] == [
+        ("mixed.jsonl:2", "text field is int, not a string"), ("mixed.jsonl:3", "not a JSON record"),
+        ("mixed.jsonl:5", "no 'text' field"), ("mixed.jsonl:7", "not a JSON object but list")]
+    written = read_jsonl(tmp_path / "out" / "mixed.jsonl")
+    assert [r["id"] for r in written] == ["g0", "g1", "g2", "g3"]
+    assert written[0]["text"] == "Paragraph 0 of a good record.\n"
+
+
+def _crashing_transform(marker: Path):
+    """A CleanBatch whose worker process exits (os._exit) at its first record while ``marker``
+    exists; the marker is removed first, so the retried task succeeds."""
+    from cleaner.integrations.ray import CleanBatch
+
+    class CrashingCleanBatch(CleanBatch):
+        def _before_record(self, value) -> None:
+            try:
+                os.unlink(marker)
+            except FileNotFoundError:
+                return
+            os._exit(1)
+
+    return CrashingCleanBatch
+
+
+def test_a_crashed_worker_loses_no_record(ray_session, records_file, tmp_path):
+    import cloudpickle
+
+    from cleaner.integrations.ray_cli import run_ray
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    small = tmp_path / "in" / "small.jsonl"
+    small.parent.mkdir()
+    small.write_text("".join(records_file.read_text(encoding="utf-8").splitlines(True)[:30]))
+    marker = tmp_path / "crash-once"
+    marker.touch()
+    summary = run_ray([str(small)], tmp_path / "out", transform=_crashing_transform(marker))
+    assert not marker.exists()  # a worker did exit
+    assert summary.failures == []
+    written = read_jsonl(tmp_path / "out" / "small.jsonl")
+    assert [r["text"] for r in written] == local_texts(read_jsonl(small), "small.jsonl")
+
+
+def test_cli_engine_ray(records_file, tmp_path):
+    """The command line as a user runs it: a local Ray instance, the local layout, exit 1 and a
+    report for a bad record, the others written."""
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    head = records_file.read_text(encoding="utf-8").splitlines(True)[:20]
+    (tmp_path / "in" / "sub" / "a.jsonl").write_text("".join(head[:10] + ['{"id": "bad", "text": null}\n']))
+    (tmp_path / "in" / "b.jsonl").write_text("".join(head[10:]))
+    result = run_cli("clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--engine", "ray",
+                     cwd=tmp_path, timeout=240)
+    assert result.returncode == 1, result.stderr.decode()
+    assert "a.jsonl:11: text field is NoneType, not a string" in result.stderr.decode()
+    for relative, rows in (("sub/a.jsonl", head[:10]), ("b.jsonl", head[10:])):
+        source = [json.loads(line) for line in rows]
+        written = read_jsonl(tmp_path / "out" / relative)
+        assert [r["text"] for r in written] == local_texts(source, relative)
+
+
+def test_datatrove_pipeline_gives_local_texts(records_file, tmp_path):
+    pytest.importorskip("datatrove") if not os.environ.get("CI") else None
+    from datatrove.executor import LocalPipelineExecutor
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from cleaner.integrations.datatrove import CleanerStep
+
+    source = read_jsonl(records_file)
+    (tmp_path / "in").mkdir()
+    bad = {"id": "bad", "text": 42, "url": "https://x.example/"}
+    (tmp_path / "in" / "recs.jsonl").write_text(
+        records_file.read_text(encoding="utf-8") + json.dumps(bad) + "\n", encoding="utf-8")
+    pipeline = [JsonlReader(str(tmp_path / "in")),
+                CleanerStep(error_writer=JsonlWriter(str(tmp_path / "errors"), compression=None)),
+                JsonlWriter(str(tmp_path / "out"), compression=None)]
+    LocalPipelineExecutor(pipeline=pipeline, tasks=1, logging_dir=str(tmp_path / "logs")).run()
+    written = read_jsonl(tmp_path / "out" / "00000.jsonl")
+    assert [d["id"] for d in written] == [r["id"] for r in source]
+    for record, document in zip(source, written):
+        local = explain_text(record["text"], url=record["url"])
+        assert document["text"] == local.text, record["id"]
+        assert len(document["metadata"]["cleaner"]) == len(local.changes)
+    errors = read_jsonl(tmp_path / "errors" / "00000.jsonl")
+    assert [(d["id"], d["metadata"]["cleaner_error"]) for d in errors] == [("bad", "text field is int, not a string")]
+    stats = json.loads((tmp_path / "logs" / "stats.json").read_text())
+    step = next(s for s in stats if "cleaner" in s["name"])
+    assert step["stats"]["cleaned"]["total"] == len(source)
+    assert step["stats"]["failed"]["total"] == 1
