@@ -64,6 +64,9 @@ class CleanerStep(PipelineStep):
                     logger.warning(f"cleaner: document {document.id}: {error}")
                     if errors is not None:
                         document.metadata["cleaner_error"] = error
+                        if not isinstance(document.text, str):  # writers need a string
+                            document.metadata["cleaner_input"] = document.text
+                            document.text = ""
                         errors.write(document, rank)
                     continue
                 self.stat_update("cleaned")

@@ -62,6 +62,12 @@ def columns(batch) -> dict[str, list]:
             for name, column in batch.items()}
 
 
+def shuffle_partitions() -> int:
+    """Partitions for a group-by: two per CPU of the cluster (Ray's default of hundreds costs
+    more in task overhead than it gains on small and mid-sized inputs)."""
+    return 2 * cluster_cpus()
+
+
 def cluster_cpus() -> int:
     """The CPUs of the Ray cluster this process is connected to (at least 1)."""
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -135,10 +141,11 @@ def frequent_site_lines(ds: ray.data.Dataset, *, text_field: str = "text", site_
     """Count, as a distributed group-by, in how many documents of its site each line occurs,
     and return the frequent line keys of each site.  Only the frequent (site, key) pairs, the
     sites' templates, come back to the driver, never the documents."""
+    partitions = shuffle_partitions()
     counted = (ds.flat_map(_site_pairs, fn_kwargs={"text_field": text_field, "site_column": site_column,
                                                    "settings": settings})
-               .groupby(["site", "key"]).count())
-    frequent = counted.groupby("site").map_groups(_site_threshold, fn_kwargs={"settings": settings},
+               .groupby(["site", "key"], num_partitions=partitions).count())
+    frequent = counted.groupby("site", num_partitions=partitions).map_groups(_site_threshold, fn_kwargs={"settings": settings},
                                                   batch_format="pyarrow")
     table: dict[str, set[str]] = {}
     for row in frequent.iter_rows():

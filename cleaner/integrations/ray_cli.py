@@ -33,7 +33,7 @@ from ..batch import Failure, Summary, UsageError
 from ..config import DEFAULT_CONFIG, CleanerConfig
 from ..write import write_atomic
 from .ray import (ERROR_COLUMN, SITE_COLUMN, TRACE_COLUMN, CleanBatch, cluster_cpus, columns, init_ray,
-                  remove_site_lines)
+                  remove_site_lines, shuffle_partitions)
 
 RECORD_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".parquet")
 
@@ -229,8 +229,9 @@ def _run(plan, relatives, summary, config, format, text_field, site_lines, trans
                        batch_size=64))
     if site_lines:
         ds = remove_site_lines(ds, site_column=SITE_COLUMN)
-    accounts = ds.groupby("source").map_groups(WriteFile.write_group, batch_format="pyarrow",
-                                                fn_kwargs={"plan": plan, "text_field": text_field}).take_all()
+    by_file = ds.groupby("source", num_partitions=min(len(plan), shuffle_partitions()))
+    accounts = by_file.map_groups(WriteFile.write_group, batch_format="pyarrow",
+                                  fn_kwargs={"plan": plan, "text_field": text_field}).take_all()
     written, failures = set(), []
     for account in accounts:
         source = account["source"]
