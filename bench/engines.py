@@ -50,13 +50,14 @@ def write_corpus(folder: Path, records: int, shards: int) -> list[Path]:
 
 def run_local(shards: list[Path], out: Path) -> None:
     out.mkdir(parents=True)
-    for shard in shards:
-        records = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
-        cleaned = [explain_text(r["text"], url=r.get("url")).text for r in records]
-        sites = [sitelines.site_of(r.get("url"), shard.name) for r in records]
-        for record, (text, _) in zip(records, sitelines.site_lines_pass(zip(sites, cleaned))):
-            record["text"] = text
-        (out / shard.name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+    files = {shard: [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()] for shard in shards}
+    records = [(shard, r) for shard, rows in files.items() for r in rows]
+    cleaned = [explain_text(r["text"], url=r.get("url")).text for _, r in records]
+    sites = [sitelines.site_of(r.get("url"), shard.name) for shard, r in records]
+    for (_, record), (text, _) in zip(records, sitelines.site_lines_pass(zip(sites, cleaned))):
+        record["text"] = text  # sites are counted over the whole corpus, as on Ray
+    for shard, rows in files.items():
+        (out / shard.name).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                                       encoding="utf-8")
 
 
@@ -86,7 +87,7 @@ def texts(folder: Path) -> dict[str, str]:
     for path in folder.glob("*.jsonl"):
         for line in path.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            found[record["id"]] = record["text"]
+            found[record["id"]] = record.get("text", "")  # datatrove's writer drops empty fields
     return found
 
 

@@ -155,19 +155,33 @@ def test_bad_records_and_a_crashed_worker_lose_nothing_else(ray_session, records
 
 
 def test_cli_engine_ray(records_file, tmp_path):
-    """The command line as a user runs it: a local Ray instance, the local layout, exit 1 and a
-    report for a bad record, the others written."""
+    """The command line as a user runs it: a local Ray instance, the local layout (JSONL, gzip
+    JSONL and Parquet), exit 1 and a report for a bad record and a corrupt file, the rest written."""
+    import gzip
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     (tmp_path / "in" / "sub").mkdir(parents=True)
-    head = records_file.read_text(encoding="utf-8").splitlines(True)[:20]
+    head = records_file.read_text(encoding="utf-8").splitlines(True)[:24]
     (tmp_path / "in" / "sub" / "a.jsonl").write_text("".join(head[:10] + ['{"id": "bad", "text": null}\n']))
-    (tmp_path / "in" / "b.jsonl").write_text("".join(head[10:]))
+    (tmp_path / "in" / "b.jsonl.gz").write_bytes(gzip.compress("".join(head[10:18]).encode("utf-8")))
+    pq.write_table(pa.Table.from_pylist([json.loads(line) for line in head[18:]]), tmp_path / "in" / "c.parquet")
+    (tmp_path / "in" / "d.jsonl.gz").write_bytes(b"not gzip at all")
     result = run_cli("clean", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "--engine", "ray",
                      cwd=tmp_path, timeout=240)
-    assert result.returncode == 1, result.stderr.decode()
-    assert "a.jsonl:11: text field is NoneType, not a string" in result.stderr.decode()
-    for relative, rows in (("sub/a.jsonl", head[:10]), ("b.jsonl", head[10:])):
+    stderr = result.stderr.decode()
+    assert result.returncode == 1, stderr
+    assert "a.jsonl:11: text field is NoneType, not a string" in stderr
+    assert "d.jsonl.gz: cannot read: BadGzipFile" in stderr
+    assert not (tmp_path / "out" / "d.jsonl.gz").exists()
+    outputs = {"sub/a.jsonl": read_jsonl(tmp_path / "out" / "sub" / "a.jsonl"),
+               "b.jsonl.gz": [json.loads(line) for line in
+                              gzip.decompress((tmp_path / "out" / "b.jsonl.gz").read_bytes()).splitlines()],
+               "c.parquet": pq.read_table(tmp_path / "out" / "c.parquet").to_pylist()}
+    for (relative, written), rows in zip(outputs.items(), (head[:10], head[10:18], head[18:])):
         source = [json.loads(line) for line in rows]
-        written = read_jsonl(tmp_path / "out" / relative)
+        assert [r["id"] for r in written] == [r["id"] for r in source]
         assert [r["text"] for r in written] == local_texts(source, relative)
 
 

@@ -7,7 +7,7 @@ cannot be read or cleaned is left out of the output and reported (file, line or 
 
 The run, all of it on the cluster:
 
-1. files are read as bytes and split into records (one row per JSONL line or Parquet row,
+1. workers read the files and split them into records (one row per JSONL line or Parquet row,
    parsed by cleaner, so one malformed record cannot fail its file);
 2. ``CleanBatch`` cleans the rows on an actor pool;
 3. the same-site repeated-line pass counts lines per site with a group-by and removes the
@@ -53,6 +53,7 @@ def plan_files(inputs: list[str], outdir: str | Path, summary: Summary) -> dict[
     run does; inputs that are missing or hold no records become failures."""
     out_root = Path(outdir).resolve()
     plan: dict[str, str] = {}
+    claimed: set[str] = set()
     for given in inputs:
         root = Path(given)
         if root.is_dir():
@@ -68,10 +69,11 @@ def plan_files(inputs: list[str], outdir: str | Path, summary: Summary) -> dict[
             continue
         for path, relative in pairs:
             source, target = str(path.resolve()), str(out_root / relative)
-            if target in plan.values():
+            if target in claimed:
                 summary.failures.append(Failure(str(path), f"output {target} is already produced by another input"))
                 continue
             plan[source] = target
+            claimed.add(target)
     return plan
 
 
@@ -100,17 +102,25 @@ def _record_row(source: str, relative: str, index: int, record: bytes, fields: d
 
 
 def split_records(row: dict, *, plan: dict[str, str], relatives: dict[str, str], text_field: str) -> list[dict]:
-    """One input file's bytes -> one row per record: (source, index, record, text, url, site,
-    error).  ``index`` is the 1-based line (JSONL) or row (Parquet) number."""
-    source = _source_key(row["path"], plan)
-    relative = relatives[source]
+    """One input file -> one row per record: (source, index, record, text, url, site, error).  ``index`` is the 1-based line (JSONL) or row (Parquet) number; a file that cannot
+    be read at all gives one row of index 0 carrying the reason."""
+    source = row["path"]
+    try:
+        data = Path(source).read_bytes()
+        return _split(source, relatives[source], data, text_field)
+    except Exception as error:  # noqa: BLE001 - a corrupt file is reported, the others go on
+        return [_record_row(source, relatives[source], 0, b"", None, text_field,
+                            f"cannot read: {type(error).__name__}: {error}")]
+
+
+def _split(source: str, relative: str, data: bytes, text_field: str) -> list[dict]:
     if record_suffix(source) == ".parquet":
         import pyarrow.parquet as pq
-        records = pq.read_table(io.BytesIO(row["bytes"])).to_pylist()
+        records = pq.read_table(io.BytesIO(data)).to_pylist()
         return [_record_row(source, relative, i, pickle.dumps(fields), fields, text_field, None)
                 for i, fields in enumerate(records, 1)]
     out = []
-    for i, line in enumerate(_open_bytes(source, row["bytes"]).split(b"\n"), 1):
+    for i, line in enumerate(_open_bytes(source, data).split(b"\n"), 1):
         if not line.strip():
             continue
         fields, error = None, None
@@ -122,12 +132,6 @@ def split_records(row: dict, *, plan: dict[str, str], relatives: dict[str, str],
             fields, error = None, f"not a JSON object but {type(fields).__name__}"
         out.append(_record_row(source, relative, i, line, fields, text_field, error))
     return out
-
-
-def _source_key(path: str, plan: dict[str, str]) -> str:
-    if path in plan:
-        return path
-    return str(Path(path.removeprefix("file://")).resolve())
 
 
 class WriteFile:
@@ -159,11 +163,13 @@ class WriteFile:
                 elif change["stage"] == "repair":
                     repairs[change["rule"]] += 1
         target = self.plan[source]
-        if record_suffix(source) == ".parquet":
-            payload = self._parquet(source, kept)
-        else:
-            payload = self._jsonl(target, kept)
-        write_atomic(target, payload)
+        if not any(index == 0 for index, *_ in failures):  # index 0: the file itself is unreadable
+            try:
+                payload = self._parquet(source, kept) if record_suffix(source) == ".parquet" else self._jsonl(target, kept)
+                write_atomic(target, payload)
+            except Exception as error:  # noqa: BLE001 - reported with the file, the others go on
+                failures.append([0, f"cannot write {target}: {type(error).__name__}: {error}"])
+                kept = []
         return {"source": [source], "documents": [len(kept)], "failures": [json.dumps(failures)],
                 "removals": [json.dumps(removals)], "repairs": [json.dumps(repairs)]}
 
@@ -221,7 +227,9 @@ def _run(plan, relatives, summary, config, format, text_field, site_lines, trans
     workers = cluster_cpus()
     total_bytes = sum(os.path.getsize(source) for source in plan)
     blocks = max(2 * workers, total_bytes // (4 << 20))
-    ds = (ray.data.read_binary_files(list(plan), include_paths=True)
+    # Workers read the files themselves (Ray's file reader decompresses by suffix and fails the
+    # whole run on one corrupt file); inputs, like outputs, are on a file system all nodes see.
+    ds = (ray.data.from_items([{"path": source} for source in plan], override_num_blocks=len(plan))
           .flat_map(split_records, fn_kwargs={"plan": plan, "relatives": relatives, "text_field": text_field})
           .repartition(blocks)
           .map_batches(transform, fn_constructor_kwargs={"config": config, "format": format},
@@ -244,8 +252,9 @@ def _run(plan, relatives, summary, config, format, text_field, site_lines, trans
         if source not in written:  # a file without records: an empty output, as locally
             write_atomic(target, b"" if record_suffix(source) != ".parquet" else _empty_parquet(source))
         summary.bytes_in += os.path.getsize(source)
-        summary.bytes_out += os.path.getsize(target)
-    summary.failures += [Failure(f"{source}:{index}", reason) for source, index, reason in sorted(failures)]
+        summary.bytes_out += os.path.getsize(target) if os.path.exists(target) else 0
+    summary.failures += [Failure(f"{source}:{index}" if index else source, reason)
+                         for source, index, reason in sorted(failures)]
 
 
 def _empty_parquet(source: str) -> bytes:
