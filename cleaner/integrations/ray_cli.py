@@ -10,8 +10,9 @@ The run, all of it on the cluster:
 1. workers read the files and split them into records (one row per JSONL line or Parquet row,
    parsed by cleaner, so one malformed record cannot fail its file);
 2. ``CleanBatch`` cleans the rows on an actor pool;
-3. the same-site repeated-line pass counts lines per site with a group-by and removes the
-   frequent ones (:func:`cleaner.integrations.ray.remove_site_lines`);
+3. with ``config.site_lines`` (``--site-lines``), the same-site pass counts lines per site with
+   a group-by and removes the frequent ones (:func:`cleaner.integrations.ray.remove_site_lines`,
+   over :mod:`cleaner.sitelines`, as a local run);
 4. rows are grouped by input file and each group is written by a worker, so OUT must be on a
    file system every node sees (as for any Ray output).
 """
