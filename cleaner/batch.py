@@ -135,8 +135,11 @@ class Job:
     target: Path | None  # where its output goes; None: spooled for stdout
 
     @property
-    def folder(self) -> str:
-        return str(self.source.parent)
+    def site_source(self) -> str:
+        """The path that names this file's folder as a site (see :func:`cleaner.sitelines.site_of`):
+        resolved, so a folder is one site however the inputs were given, and the same path the
+        Ray engine uses."""
+        return str(self.source.resolve())
 
 
 @dataclass
@@ -283,17 +286,19 @@ def time_guard(seconds: float) -> Iterator[None]:
 
 
 def clean_document(document: Document, config: CleanerConfig = DEFAULT_CONFIG,
-                   site_keys: dict | None = None, *, folder: str = "") -> Explained:
+                   site_keys: dict | None = None, *, site_source: str = "") -> Explained:
     """Clean one document under the time guard; with ``site_keys`` (from the first pass of
-    :mod:`cleaner.sitelines`), also drop the lines its site repeats.  Raises the errors of
+    :mod:`cleaner.sitelines`), also drop the lines its site repeats (``site_source``: its
+    input file, for documents without a url).  Raises the errors of
     :func:`~cleaner.pipeline.explain_text` and :class:`DocumentTimeout`."""
     url = document.metadata.get("url")
     with time_guard(config.time_limit):
         result = explain_text(document.text, format=document.format, config=config, url=url)
         if site_keys:
-            keys = site_keys.get(sitelines.site_of(url, folder))
+            keys = site_keys.get(sitelines.site_of(url, site_source))
             if keys:
-                text, removed = sitelines.remove_site_lines(result.text, keys, config.site_line_max_chars)
+                text, removed = sitelines.remove_lines(result.text, keys,
+                                                       sitelines.SiteLineSettings.from_config(config))
                 result = Explained(text, result.changes + removed)
     return result
 
@@ -472,7 +477,7 @@ def _process_page(job: Job, options: Options, recorder: _Recorder, temp: Path) -
             raise DecodeError("empty input, nothing to clean")
         text = decode(data, source=source).text
         document = Document(text, source, {}, options.format or format_for(job.source))
-        result = clean_document(document, config, options.site_keys, folder=job.folder)
+        result = clean_document(document, config, options.site_keys, site_source=job.site_source)
     except (OSError, Exception, DocumentTimeout) as error:
         recorder.failed(failure_reason(error, source))
         return False
@@ -489,7 +494,7 @@ def _process_page(job: Job, options: Options, recorder: _Recorder, temp: Path) -
 
 
 def _clean_records(items: Iterable[Document | RecordError], options: Options, recorder: _Recorder,
-                   folder: str) -> Iterator[dict]:
+                   site_source: str) -> Iterator[dict]:
     """The generator step for records: cleaned output records, failures recorded on the way."""
     for item in items:
         if isinstance(item, RecordError):
@@ -499,7 +504,7 @@ def _clean_records(items: Iterable[Document | RecordError], options: Options, re
         if options.format:
             item.format = options.format
         try:
-            result = clean_document(item, options.config, options.site_keys, folder=folder)
+            result = clean_document(item, options.config, options.site_keys, site_source=site_source)
         except (Exception, DocumentTimeout) as error:
             recorder.failed(failure_reason(error), line, item.id)
             continue
@@ -523,7 +528,7 @@ def _process_records(job: Job, options: Options, recorder: _Recorder, temp: Path
         if to_stdout:
             with open(temp, "wb") as out:
                 for batch in batches:
-                    for record in _clean_records(batch, options, recorder, job.folder):
+                    for record in _clean_records(batch, options, recorder, job.site_source):
                         out.write(_json_line(record))
             return
         import pyarrow.parquet as pq
@@ -532,7 +537,7 @@ def _process_records(job: Job, options: Options, recorder: _Recorder, temp: Path
                                report_field=options.report_field, **fields)
         try:
             for batch in batches:
-                records = list(_clean_records(batch, options, recorder, job.folder))
+                records = list(_clean_records(batch, options, recorder, job.site_source))
                 if records:
                     writer.write(records)
         finally:
@@ -541,7 +546,7 @@ def _process_records(job: Job, options: Options, recorder: _Recorder, temp: Path
     with open_input(job.source, job.compression, max_inflate_ratio=config.max_inflate_ratio) as stream, \
             compressed_writer(temp, None if to_stdout else job.compression, fsync=config.fsync_outputs) as out:
         items = read_jsonl(stream, str(job.source), max_bytes=config.max_bytes, **fields)
-        for record in _clean_records(items, options, recorder, job.folder):
+        for record in _clean_records(items, options, recorder, job.site_source):
             out.write(_json_line(record))
 
 
@@ -553,34 +558,34 @@ def _json_line(record: dict) -> bytes:
 
 
 def count_job(job: Job) -> tuple[int, sitelines.SiteLineCounts]:
-    """Pass 1 of --site-lines: the keys of each document's cleaned paragraphs, per site.
+    """Pass 1 of --site-lines: the keys of each document's cleaned lines, counted per site.
     Documents that fail here are skipped (pass 2 reports them)."""
     options = _OPTIONS
-    counts = sitelines.SiteLineCounts()
-    max_chars = options.config.site_line_max_chars
     config = options.config
+    counts = sitelines.SiteLineCounts(sitelines.SiteLineSettings.from_config(config))
+    site_source = job.site_source
     try:
         if job.kind == "parquet":
             items: Iterable = (d for batch in read_parquet(job.source, text_field=options.text_field,
                                                            id_field=options.id_field) for d in batch)
-            _count_documents(items, options, counts, max_chars, job.folder)
+            _count_documents(items, options, counts, site_source)
         elif job.kind == "jsonl":
             with open_input(job.source, job.compression, max_inflate_ratio=config.max_inflate_ratio) as stream:
                 items = read_jsonl(stream, str(job.source), max_bytes=config.max_bytes,
                                    text_field=options.text_field, id_field=options.id_field)
-                _count_documents(items, options, counts, max_chars, job.folder)
+                _count_documents(items, options, counts, site_source)
         else:
             with open_input(job.source, job.compression, max_inflate_ratio=config.max_inflate_ratio) as stream:
                 data = read_limited(stream, config.max_bytes)
             document = Document(decode(data, source=str(job.source)).text, str(job.source), {},
                                 options.format or format_for(job.source))
-            _count_documents([document], options, counts, max_chars, job.folder)
+            _count_documents([document], options, counts, site_source)
     except (Exception, DocumentTimeout):
         pass  # the file fails again in pass 2, which reports it
     return job.index, counts
 
 
-def _count_documents(items, options: Options, counts: sitelines.SiteLineCounts, max_chars: int, folder: str):
+def _count_documents(items, options: Options, counts: sitelines.SiteLineCounts, site_source: str):
     for item in items:
         if isinstance(item, RecordError):
             continue
@@ -588,7 +593,7 @@ def _count_documents(items, options: Options, counts: sitelines.SiteLineCounts, 
             result = clean_document(item, options.config._replace(site_lines=False))
         except (Exception, DocumentTimeout):
             continue
-        counts.add(sitelines.site_of(item.metadata.get("url"), folder), sitelines.document_keys(result.text, max_chars))
+        counts.add(sitelines.site_of(item.metadata.get("url"), site_source), result.text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -679,14 +684,12 @@ def run(inputs: list[str], output: str | Path | None, options: Options = Options
     running = None
     try:
         if options.config.site_lines:
-            counts = sitelines.SiteLineCounts()
+            counts = sitelines.SiteLineCounts(sitelines.SiteLineSettings.from_config(options.config))
             running = bounded_map(count_job, plan_jobs(inputs, out_root, Summary(), **plan),
                                   jobs=jobs, options=options)
             for _, found in running:
                 counts.merge(found)
-            config = options.config
-            options = options._replace(site_keys=counts.frequent(config.site_line_min_documents,
-                                                                 config.site_line_min_share))
+            options = options._replace(site_keys=counts.frequent())
         if progress is not None:
             progress.total_files, progress.total_bytes = _totals(inputs, out_root, include, exclude, resume)
         report_handle = None

@@ -87,6 +87,11 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("-q", "--quiet", action="store_true", help="no progress display")
     clean.add_argument("--progress-every", type=float, default=10.0, metavar="SECONDS",
                        help="when stderr is not a terminal, print a progress line this often (default 10)")
+    clean.add_argument("--engine", choices=("local", "ray"), default="local",
+                       help="where to run: this machine's process pool (default) or Ray Data, "
+                            "for JSONL/Parquet records (see Distributed runs in the README)")
+    clean.add_argument("--ray-address", metavar="ADDR",
+                       help="with --engine ray: join this Ray cluster (default: start a local instance)")
 
     explain = commands.add_parser(
         "explain", parents=[common], help="show what would be removed or repaired, and why",
@@ -160,12 +165,16 @@ def _read_stdin() -> bytes:
 
 
 def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
+    if args.ray_address and args.engine != "ray":
+        raise UsageError("--ray-address needs --engine ray")
     jobs = args.jobs or default_jobs()
     options = Options(config=config, format=args.format, text_field=args.text_field, id_field=args.id_field,
                       report_field=args.report_field)
     progress = None if args.quiet else Progress(every=args.progress_every)
     if "-" in args.inputs and args.inputs != ["-"]:
         raise UsageError("- (stdin) cannot be mixed with file inputs")
+    if args.engine == "ray" and (args.inputs == ["-"] or args.output == "-"):
+        raise UsageError("--engine ray reads files and writes an output folder (not stdin or -o -)")
     if args.inputs == ["-"]:
         if args.output not in (None, "-"):
             raise UsageError("with - as input the cleaned text goes to stdout; drop -o")
@@ -203,9 +212,29 @@ def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
     for given in args.inputs:
         if Path(given).is_dir() and Path(given).resolve() == output.resolve():
             raise UsageError(f"output folder {output} is the input folder {given}; choose another -o")
+    if args.engine == "ray":
+        return _finish(_clean_on_ray(args, output, config))
     summary = run(args.inputs, output, options, jobs=jobs, include=tuple(args.include),
                   exclude=tuple(args.exclude), resume=args.resume, report=args.report, progress=progress)
     return _finish(summary)
+
+
+# Options of the local run that the Ray run does not implement: refused rather than ignored.
+_LOCAL_ONLY = {"include": "--include", "exclude": "--exclude", "report": "--report",
+               "report_field": "--report-field", "resume": "--resume", "time_limit": "--time-limit"}
+
+
+def _clean_on_ray(args: argparse.Namespace, output: Path, config: CleanerConfig) -> Summary:
+    given = [flag for name, flag in _LOCAL_ONLY.items() if getattr(args, name)]
+    if args.id_field != "id":
+        given.append("--id-field")
+    if given:
+        raise UsageError(f"{', '.join(given)} not available with --engine ray")
+    from .integrations.ray_cli import run_ray
+
+    # --jobs sizes a local Ray instance; a cluster (--ray-address) has its own size.
+    return run_ray(args.inputs, output, config, format=args.format, text_field=args.text_field,
+                   address=args.ray_address, num_cpus=args.jobs)
 
 
 def _finish(summary: Summary) -> int:
