@@ -45,6 +45,8 @@ CACHE = ROOT / "bench" / ".cache"
 TEXT_TRACK = ("keep", "c4", "justext", "cleaner-region", "cleaner")
 HTML_TRACK = ("trafilatura", "cleaner-html")
 CACHED = {"c4", "justext", "trafilatura"}
+# Cached under a digest of the cleaner's code and rules, so any change to them recomputes.
+CACHED_BY_SOURCE = {"cleaner-html"}
 VAL_SHARE = 35  # percent of pages in the validation split
 
 _TOKEN = regex.compile(r"\w+")
@@ -161,11 +163,23 @@ def _run_one(args):
         return page["id"], ""
 
 
+def source_digest() -> str:
+    """A short digest of the cleaner package's code and rule files."""
+    digest = hashlib.sha1()
+    for path in sorted((ROOT / "cleaner").rglob("*")):
+        if path.suffix in (".py", ".toml", ".txt", ".json") and "__pycache__" not in path.parts:
+            digest.update(str(path.relative_to(ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def outputs(method: str, dataset: str, pages: list[dict], workers: int) -> tuple[dict[str, str], float]:
     """Each page's output for ``method`` (peers through the cache) and the seconds spent."""
     cache_file = CACHE / f"{dataset}-{method}.json"
+    if method in CACHED_BY_SOURCE:
+        cache_file = CACHE / f"{dataset}-{method}-{source_digest()}.json"
     cached: dict[str, str] = {}
-    if method in CACHED and cache_file.exists():
+    if (method in CACHED or method in CACHED_BY_SOURCE) and cache_file.exists():
         cached = json.loads(cache_file.read_text(encoding="utf-8"))
     todo = [p for p in pages if p["id"] not in cached]
     start = time.perf_counter()
@@ -177,7 +191,7 @@ def outputs(method: str, dataset: str, pages: list[dict], workers: int) -> tuple
         else:
             results = [_run_one((method, p)) for p in todo]
         cached.update(results)
-        if method in CACHED:
+        if method in CACHED or method in CACHED_BY_SOURCE:
             CACHE.mkdir(parents=True, exist_ok=True)
             cache_file.write_text(json.dumps(cached, ensure_ascii=False), encoding="utf-8")
     seconds = time.perf_counter() - start

@@ -35,12 +35,14 @@ def explain_text(text: str, *, format: str = "auto", config: CleanerConfig = DEF
     if len(text) > config.max_bytes:
         raise InputTooLargeError(f"document of {len(text)} characters is over the limit of "
                                  f"{config.max_bytes} (max_bytes)")
-    changes: list[Change] = []
     if resolve_format(text, format) == "html":
-        text, extracted = extract.extract_and_explain(text, url=url)
-        changes += extracted
-        # The extractor already chose the main text; only the phrase rules and heuristics apply.
-        config = config._replace(disabled_rules=config.disabled_rules | {"outside_main_text"})
+        return _explain_html(text, config, url)
+    return _explain_plain(text, config)
+
+
+def _explain_plain(text: str, config: CleanerConfig) -> Explained:
+    """The text stages: repair, normalise, boilerplate, write."""
+    changes: list[Change] = []
     if config.repair:
         text, repaired = repair.repair_and_explain(text, config)
         changes += repaired
@@ -77,6 +79,29 @@ def _settle(output: str, repaired: str, config: CleanerConfig) -> tuple[str, lis
         blocks, removed = boilerplate.filter_blocks(blocks, config)
         changes += removed
     return write.render(blocks), changes
+
+
+# trafilatura already chose the main text: the region step would only cut it further, and in its
+# output a short line that recurs is content (headings of a review, list items), not an ad label.
+_CHOSEN_BY_EXTRACTOR = frozenset({"outside_main_text", "repeated_short_line"})
+
+
+def _explain_html(html: str, config: CleanerConfig, url: str | None) -> Explained:
+    """trafilatura's main text through the text stages (phrase rules only); the page's own lines
+    through the whole text track instead when trafilatura kept almost nothing."""
+    extraction = extract.extract_main_text(html, url=url)
+    main = _explain_plain(extraction.main_text, config._replace(
+        disabled_rules=config.disabled_rules | _CHOSEN_BY_EXTRACTOR))
+    # Only a short main text can lose to the page's lines, so they are cleaned only then (the
+    # writer's blank line between blocks makes cleaned lines at most twice as long as raw ones).
+    if len(main.text) < max(extract.FALLBACK_MIN_CHARS,
+                            extract.FALLBACK_SHARE * 2 * len(extraction.page_lines)):
+        page = _explain_plain(extraction.page_lines, config)
+        if extract.prefer_page_lines(main.text, page.text):
+            choice = Change("extract", "page_lines_fallback", f"<main text, {len(main.text)} characters>",
+                            f"<page lines after the boilerplate stage, {len(page.text)} characters>")
+            return Explained(page.text, extraction.changes + [choice] + page.changes)
+    return Explained(main.text, extraction.changes + main.changes)
 
 
 class CleanStep:
