@@ -249,9 +249,13 @@ def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verd
                 rule.openings is not None and rule.openings.match(text[:_EDGE]):
             return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
         if rule.spans is not None:
-            text = _cut_spans(text, rule, block.line, changes)
-            if not _HAS_LETTER.search(text):
-                return Verdict(False, text, changes)
+            cut = _cut_spans(text, rule, block.line, changes)
+            if cut != text and not _HAS_LETTER.search(cut):
+                # nothing worth keeping is left once the notice is cut: the rest goes too
+                if cut:
+                    changes.append(Change("boilerplate", rule.name, cut, "", block.line))
+                return Verdict(False, cut, changes)
+            text = cut
     return Verdict(True, text, changes)
 
 

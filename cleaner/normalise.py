@@ -16,6 +16,7 @@ from .trace import Change
 _CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
 _LINE_BREAK = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
 _SPACE_RUN = regex.compile(r"[^\S\n]{2,}|\t")
+_LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
 _SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
 
 
@@ -86,17 +87,23 @@ def _join_wrapped(lines: list[str]) -> tuple[list[Block], list[Change]]:
     blocks: list[Block] = []
     changes: list[Change] = []
     start, parts = 0, []
+
+    def flush() -> None:
+        joined = _join(parts)
+        if len(parts) > 1:
+            changes.append(Change("normalise", "unwrap", "\n".join(parts), joined, start))
+        blocks.append(Block(start, joined))
+        parts.clear()
+
     for number, line in enumerate(lines + [""], start=1):
+        if parts and _LIST_ITEM.match(line):
+            flush()  # a list item starts its own block, whatever the previous line's length
         if line:
             if not parts:
                 start = number
             parts.append(line)
         if parts and (not line or len(line) < 0.6 * width):
-            joined = _join(parts)
-            if len(parts) > 1:
-                changes.append(Change("normalise", "unwrap", "\n".join(parts), joined, start))
-            blocks.append(Block(start, joined))
-            parts = []
+            flush()
     return blocks, changes
 
 

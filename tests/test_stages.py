@@ -232,3 +232,21 @@ def test_write_atomic_gives_outputs_the_usual_file_mode(tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_lines_without_letters_stay_unless_a_rule_acts():
+    kept, changes = keep([BODY, "(158)", "2026", "5.9"])
+    assert kept == [BODY, "(158)", "2026", "5.9"] and not changes
+    kept, changes = keep([BODY, "© 2026"])
+    assert kept == [BODY] and [c.rule for c in changes] == ["credit"]
+
+
+def test_unwrapping_keeps_list_items_apart():
+    prose = ("The committee reviewed every proposal submitted this year and found that most of "
+             "them needed more work before they could be funded by the council in full.")
+    wrapped = [prose[i:i + 60].strip() for i in range(0, len(prose), 60)] * 4
+    items = ["- the first item of a list that is long enough to fill a line of text", "- the second item",
+             "2) a numbered item of the same list, also fairly long to fill the line"]
+    blocks, changes = normalise.split_blocks("\n".join(wrapped + items))
+    assert changes and len(blocks[0].text) > 100  # the prose was re-joined
+    assert [b.text for b in blocks][-3:] == items
