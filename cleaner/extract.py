@@ -155,7 +155,12 @@ def prefer_page_lines(main_text: str, page_text: str) -> bool:
     True
     >>> prefer_page_lines("A long story. " * 40, "A long story. " * 40 + "Menu\\nHome\\n")
     False
+    >>> prefer_page_lines("Title\\nA short note, complete.", "Home\\nTitle\\nA short note, complete.")
+    False
     """
     if not page_text.strip():
         return False
-    return len(main_text) < FALLBACK_MIN_CHARS or len(main_text) < FALLBACK_SHARE * len(page_text)
+    if len(main_text) < FALLBACK_SHARE * len(page_text):
+        return True
+    # A short main text is the page's whole story when the page holds little more than it.
+    return len(main_text) < FALLBACK_MIN_CHARS and len(page_text) > 2 * len(main_text)
