@@ -10,6 +10,7 @@ never read back as cp850.
 """
 from __future__ import annotations
 
+import codecs as codec_registry
 import re
 import sys
 from functools import lru_cache
@@ -18,7 +19,7 @@ from typing import NamedTuple
 
 import regex
 
-from .evidence import char_class, weirdness
+from .evidence import char_class, stretch_weirdness, weirdness, weirdness_profile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,8 +39,8 @@ class Codec(NamedTuple):
     leads: frozenset[str]
     conts: frozenset[str]
     table: frozenset[str]
-    stretch: regex.Pattern
-    group: regex.Pattern
+    encoding: object  # codecs.charmap_build map: each primary character -> its byte
+    synonyms: dict[int, str]  # str.translate table: other characters read from a byte -> primary
     lost: regex.Pattern  # a three-byte character whose last byte a strict decoder replaced by U+FFFD
     undefined: tuple[int, ...]  # continuation bytes the strict table leaves undefined
 
@@ -81,10 +82,12 @@ def _build(entry: dict) -> Codec:
         return [c for b in range(low, high + 1) for c in table[b]]
 
     cont = _char_class_set(chars_of(0x80, 0xBF))
-    lead2 = _char_class_set(chars_of(0xC2, 0xDF))
     lead3 = _char_class_set(chars_of(0xE0, 0xEF))
-    lead4 = _char_class_set(chars_of(0xF0, 0xF4))
-    group = f"{lead2}{cont}|{lead3}{cont}{{2}}|{lead4}{cont}{{3}}"
+    # One character per byte for the C encoder; the others a byte is read as become synonyms.
+    if not all(table.values()):
+        raise ValueError(f"{entry['name']}: every byte needs a character (fill = \"c1\")")
+    primary = [chr(byte) for byte in range(0x80)] + [table[byte][0] for byte in range(0x80, 0x100)]
+    synonyms = {ord(char): primary[byte] for char, byte in byte_of.items() if primary[byte] != char}
     try:
         strict = [b for b in range(0x80, 0xC0) if _undefined_in(entry["python"], b)]
     except LookupError:  # pragma: no cover
@@ -93,8 +96,27 @@ def _build(entry: dict) -> Codec:
     return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
                  {ord(char): byte for char, byte in byte_of.items()},
                  frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)), frozenset(byte_of),
-                 regex.compile(f"(?:{group})+"), regex.compile(group), regex.compile(lost),
+                 codec_registry.charmap_build("".join(primary)), synonyms, regex.compile(lost),
                  tuple(strict))
+
+
+# A stretch of mojibake is a run of complete UTF-8 sequences in the line's bytes through the
+# codec (see _shape), found by one small bytes regex for every codec.
+_GROUP = rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+_STRETCH = re.compile(rb"(?:" + _GROUP + rb")+")
+_ONE_GROUP = re.compile(_GROUP)
+
+
+def _shape(codec: Codec, text: str) -> bytes:
+    """The bytes ``codec`` read ``text`` from, one per character; a character the codec cannot
+    have read becomes ``?`` (encoded in C: this runs for every codec on every suspect line).
+
+    >>> _shape(codecs()[0], "cafÃ© кот")
+    b'caf\\xc3\\xa9 ???'
+    """
+    if codec.synonyms:
+        text = text.translate(codec.synonyms)
+    return codec_registry.charmap_encode(text, "replace", codec.encoding)[0]
 
 
 def _undefined_in(python_codec: str, byte: int) -> bool:
@@ -112,8 +134,6 @@ def codecs() -> tuple[Codec, ...]:
         entries = tomllib.load(handle)["codec"]
     # ftfy's codecs come first so that they win ties: they are the common case on the web.
     entries.sort(key=lambda entry: not entry.get("ftfy"))
-    # ftfy's codecs come first so that they win ties: they are the common case on the web.
-    entries.sort(key=lambda entry: not entry.get("ftfy"))
     return tuple(_build(entry) for entry in entries)
 
 
@@ -124,51 +144,56 @@ class Repair(NamedTuple):
     gain: int
 
 
-def _peel(codec: Codec, stretch: str) -> str:
-    """Decode ``stretch``, and again while the result is itself wholly mojibake of the same
-    codec (UTF-8 read wrongly twice), at most three layers.
+def _peel(codec: Codec, data: bytes) -> str:
+    """Decode the bytes of a stretch as UTF-8, and again while the result is itself wholly
+    mojibake of the same codec (UTF-8 read wrongly twice), at most three layers.
 
-    >>> _peel(codecs()[0], "Ã…Â¾")
+    >>> _peel(codecs()[0], _shape(codecs()[0], "Ã…Â¾"))
     'ž'
     """
-    key = (codec.name, stretch)
+    key = (codec.name, data)
     text = _PEELED.get(key)
     if text is None:
-        text = _peel_uncached(codec, stretch)
-        if len(stretch) <= 32 and len(_PEELED) < 100_000:  # short stretches recur; bound memory
+        text = _peel_uncached(codec, data)
+        if len(data) <= 32 and len(_PEELED) < 100_000:  # short stretches recur; bound memory
             _PEELED[key] = text
     return text
 
 
-_PEELED: dict[tuple[str, str], str] = {}
+_PEELED: dict[tuple[str, bytes], str] = {}
 
 
-def _peel_uncached(codec: Codec, stretch: str) -> str:
-    text = stretch.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+def _peel_uncached(codec: Codec, data: bytes) -> str:
+    text = data.decode("utf-8")
     for _ in range(2):
-        if text[0] not in codec.leads or not codec.stretch.fullmatch(text):
+        if text[0] not in codec.leads:
+            break
+        data = _shape(codec, text)
+        if not _STRETCH.fullmatch(data):
             break
         try:
-            text = text.translate(codec.to_latin_1).encode("latin-1").decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError:
             break
     return text
 
 
-def _segments(codec: Codec, line: str):
-    """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``."""
-    for match in codec.stretch.finditer(line):
+def _segments(codec: Codec, line: str, shape: bytes):
+    """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``;
+    ``shape`` is the line's :func:`_shape` through it."""
+    for match in _STRETCH.finditer(shape):
+        start, end = match.span()
         try:  # the usual case: the whole stretch is valid UTF-8
-            yield match.start(), match.end(), _peel(codec, match.group())
+            yield start, end, _peel(codec, shape[start:end])
             continue
         except UnicodeDecodeError:
             pass
         run_start = None
         decoded: list[str] = []
         position = match.start()
-        for group in codec.group.finditer(line, match.start(), match.end()):
+        for group in _ONE_GROUP.finditer(shape, start, end):
             try:
-                char = bytes(codec.byte_of[c] for c in group.group()).decode("utf-8")
+                char = shape[group.start():group.end()].decode("utf-8")
             except UnicodeDecodeError:
                 if run_start is not None:
                     yield run_start, position, "".join(decoded)
@@ -200,15 +225,14 @@ _RARE = re.compile(
 _NOT_TEXT = regex.compile("[\\p{Cc}\\p{Cn}\\p{Co}\\p{Cs}\ufffd]")
 
 
-@lru_cache(maxsize=4096)
-def _gain(before: str, stretch: str, decoded: str, after: str) -> int | None:
-    """How much weirdness replacing ``stretch`` by ``decoded`` removes; None if ``decoded`` is
-    not clean text (controls, unassigned or private-use characters)."""
+@lru_cache(maxsize=16384)
+def _cost(before: str, decoded: str, after: str) -> int | None:
+    """The weirdness of ``decoded`` between its neighbours, plus two units per rare letter;
+    None if ``decoded`` is not clean text (controls, unassigned or private-use characters)."""
     # str.isprintable() is a fast superset test: every "X" character is unprintable.
     if "\ufffd" in decoded or (not decoded.isprintable() and _NOT_TEXT.search(decoded)):
         return None
-    penalty = 2 * len(_RARE.findall(decoded))
-    return weirdness(before + stretch + after) - weirdness(before + decoded + after) - penalty
+    return weirdness(before + decoded + after) + 2 * len(_RARE.findall(decoded))
 
 
 def _scripts(text: str) -> set[str]:
@@ -225,27 +249,38 @@ def candidate_repairs(codec: Codec, line: str) -> list[Repair]:
     >>> candidate_repairs(codecs()[0], "The cafÃ© is open")
     [Repair(start=7, end=9, text='é', gain=2)]
     """
-    return _readings(codec, line)[0]
+    return _readings(codec, line, weirdness_profile(line), _shape(codec, line))[0]
 
 
-def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
-    """(the repairs ``codec`` would make, every stretch it reads as clean text at no cost)."""
+def _readings(codec: Codec, line: str, profile: list[int], shape: bytes
+              ) -> tuple[list[Repair], list[Repair]]:
+    """(the repairs ``codec`` would make, every stretch it reads as clean text at no cost).
+    ``profile`` is the line's :func:`weirdness_profile`, ``shape`` its :func:`_shape`."""
     strong: list[Repair] = []
     quiet: list[tuple[int, int, str]] = []  # stretches not weird themselves: at best neutral
-    for start, end, decoded in _segments(codec, line):
-        if not weirdness(line[max(start - 1, 0):end + 1]):
+    for start, end, decoded in _segments(codec, line, shape):
+        low = start - 1 if start else 0
+        present = stretch_weirdness(line, profile, low, end + 1 if end < len(line) else end)
+        if not present:
             quiet.append((start, end, decoded))
             continue
-        gain = _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1])
+        cost = _cost(line[low:start], decoded, line[end:end + 1])
+        if cost is None:
+            continue
+        gain = present - cost
         if gain == 0:
             quiet.append((start, end, decoded))
-        elif gain is not None and gain > 0:
+        elif gain > 0:
             strong.append(Repair(start, end, decoded, gain))
     evidence = sum(r.gain for r in strong)
     if evidence < 2 and not codec.ftfy:
         return [], strong  # (only ftfy's codecs need their no-gain readings, for ambiguity)
-    neutral = [Repair(start, end, decoded, 0) for start, end, decoded in quiet
-               if _gain(line[start - 1:start], line[start:end], decoded, line[end:end + 1]) == 0]
+    neutral = []
+    for start, end, decoded in quiet:
+        low = start - 1 if start else 0
+        if _cost(line[low:start], decoded, line[end:end + 1]) == stretch_weirdness(
+                line, profile, low, end + 1 if end < len(line) else end):
+            neutral.append(Repair(start, end, decoded, 0))
     if evidence < 2:
         return [], strong + neutral
     # A stretch with no evidence of its own is repaired when it is long enough to be unlike a
@@ -256,6 +291,23 @@ def _readings(codec: Codec, line: str) -> tuple[list[Repair], list[Repair]]:
                          if (r.end - r.start >= 3 and _scripts(r.text) <= _scripts(''.join(known)))
                          or known.issuperset(r.text)]
     return sorted(accepted), strong + neutral
+
+
+def _evidence_bound(line: str, profile: list[int], shape: bytes) -> int:
+    """An upper bound on the evidence ``codec`` can find in ``line``, without decoding: the
+    weirdness around its stretches (a repair removes at most the weirdness that is there).
+
+    >>> line = "The cafÃ© is open"
+    >>> _evidence_bound(line, weirdness_profile(line), _shape(codecs()[0], line))
+    2
+    """
+    bound = 0
+    end_of_line = len(line)
+    for match in _STRETCH.finditer(shape):
+        start, end = match.span()
+        bound += stretch_weirdness(line, profile, start - 1 if start else 0,
+                                   end + 1 if end < end_of_line else end)
+    return bound
 
 
 def _contradicts(readings, repairs) -> bool:
@@ -351,10 +403,14 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     if not relevant or not PREFILTER.search(line):
         return None
     found: list[tuple[int, tuple[Repair, ...], Codec]] = []
-    readings: list[tuple[list[Repair], Codec]] = []
+    readings: dict[str, list[Repair]] = {}
+    profile = weirdness_profile(line)
+    shapes = {}
     for codec in relevant:
-        repairs, clean = _readings(codec, line)
-        readings.append((clean, codec))
+        shapes[codec.name] = shape = _shape(codec, line)
+        if _evidence_bound(line, profile, shape) < 2:
+            continue  # cannot repair; its clean readings are read below only if they are needed
+        repairs, readings[codec.name] = _readings(codec, line, profile, shape)
         if repairs:
             found.append((sum(r.gain for r in repairs), tuple(repairs), codec))
     if not found:
@@ -368,8 +424,12 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     if codec.ftfy:
         # Latin-1 or MacRoman?  When another of ftfy's codecs reads a repaired stretch as other
         # clean text, even at no gain, ftfy's rule is to decode neither.
-        rivals += [(0, (), other) for clean, other in readings
-                   if other is not codec and other.ftfy and _contradicts(clean, repairs)]
+        for other in relevant:
+            if other is not codec and other.ftfy:
+                if other.name not in readings:
+                    readings[other.name] = _readings(other, line, profile, shapes[other.name])[1]
+                if _contradicts(readings[other.name], repairs):
+                    rivals.append((0, (), other))
     if rivals:  # another codec explains the line about as well: ambiguous
         return codec.ftfy or any(other[2].ftfy for other in rivals), (), ""
     return codec.ftfy, repairs, codec.name
