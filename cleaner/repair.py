@@ -57,11 +57,16 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
         current = line
         if config.restore_lost_bytes:
             current = _restore_lost_bytes(current, number, changes)
+        settled_by_ftfy = None  # ftfy's output: ftfy repeats until stable, so it leaves it
         for _ in range(_MAX_ROUNDS):
             start = current
             last_fix = None
             for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
+                if fix is _fix_with_ftfy and current == settled_by_ftfy:
+                    continue
                 fixed, rule = fix(current)
+                if fix is _fix_with_ftfy:
+                    settled_by_ftfy = fixed
                 if rule and fixed != current:
                     before, after = _changed_span(current, fixed)
                     changes.append(Change("repair", rule, before, after, number))

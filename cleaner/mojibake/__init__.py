@@ -178,11 +178,14 @@ def _peel_uncached(codec: Codec, data: bytes) -> str:
     return text
 
 
-def _segments(codec: Codec, line: str, shape: bytes):
+def _segments(codec: Codec, line: str, shape: bytes, near: bytearray | None = None):
     """(start, end, decoded) for each stretch of ``line`` that decodes as UTF-8 through ``codec``;
-    ``shape`` is the line's :func:`_shape` through it."""
+    ``shape`` is the line's :func:`_shape` through it.  With ``near``, only stretches that overlap
+    a position marked there."""
     for match in _STRETCH.finditer(shape):
         start, end = match.span()
+        if near is not None and near.find(1, start, end) < 0:
+            continue
         try:  # the usual case: the whole stretch is valid UTF-8
             yield start, end, _peel(codec, shape[start:end])
             continue
@@ -293,21 +296,49 @@ def _readings(codec: Codec, line: str, profile: list[int], shape: bytes
     return sorted(accepted), strong + neutral
 
 
-def _evidence_bound(line: str, profile: list[int], shape: bytes) -> int:
-    """An upper bound on the evidence ``codec`` can find in ``line``, without decoding: the
-    weirdness around its stretches (a repair removes at most the weirdness that is there).
+def _clean_readings(codec: Codec, line: str, profile: list[int], shape: bytes,
+                    repairs: tuple[Repair, ...]) -> list[Repair]:
+    """The stretches ``codec`` reads as clean text without adding weirdness, among those that
+    overlap one of ``repairs`` (the only ones that can contradict them)."""
+    repaired = bytearray(len(line))
+    for repair in repairs:
+        repaired[repair.start:repair.end] = b"\x01" * (repair.end - repair.start)
+    found = []
+    for start, end, decoded in _segments(codec, line, shape, repaired):
+        low = start - 1 if start else 0
+        cost = _cost(line[low:start], decoded, line[end:end + 1])
+        if cost is not None:
+            gain = stretch_weirdness(line, profile, low, end + 1 if end < len(line) else end) - cost
+            if gain >= 0:
+                found.append(Repair(start, end, decoded, gain))
+    return found
+
+
+def _evidence_bound(shape: bytes, before: list[int], after: list[int]) -> int:
+    """An upper bound on the evidence a codec can find in a line, without decoding: the
+    weirdness around each stretch shaped like UTF-8 in ``shape`` (the line's bytes through the
+    codec), from the first character before it to the first after it.  A repair removes at most
+    the weirdness that is there.  ``before[i]`` is the line's weirdness up to position ``i - 1``
+    and ``after[i]`` up to ``i + 1`` (see :func:`_bound_tables`); the sums run in C, because
+    this runs for every codec on every suspect line.
 
     >>> line = "The cafÃ© is open"
-    >>> _evidence_bound(line, weirdness_profile(line), _shape(codecs()[0], line))
+    >>> _evidence_bound(_shape(codecs()[0], line), *_bound_tables(weirdness_profile(line)))
     2
     """
-    bound = 0
-    end_of_line = len(line)
-    for match in _STRETCH.finditer(shape):
-        start, end = match.span()
-        bound += stretch_weirdness(line, profile, start - 1 if start else 0,
-                                   end + 1 if end < end_of_line else end)
-    return bound
+    spans = list(map(_SPAN, _STRETCH.finditer(shape)))
+    if not spans:
+        return 0
+    starts, ends = zip(*spans)
+    return sum(map(after.__getitem__, ends)) - sum(map(before.__getitem__, starts))
+
+
+_SPAN = re.Match.span
+
+
+def _bound_tables(profile: list[int]) -> tuple[list[int], list[int]]:
+    """(``before``, ``after``) for :func:`_evidence_bound` from a line's weirdness profile."""
+    return [0, *profile[:-1]], [*profile[1:], profile[-1]]
 
 
 def _contradicts(readings, repairs) -> bool:
@@ -405,14 +436,26 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     found: list[tuple[int, tuple[Repair, ...], Codec]] = []
     readings: dict[str, list[Repair]] = {}
     profile = weirdness_profile(line)
+    tables = _bound_tables(profile)
     shapes = {}
-    for codec in relevant:
+    bounds = []
+    for order, codec in enumerate(relevant):
         shapes[codec.name] = shape = _shape(codec, line)
-        if _evidence_bound(line, profile, shape) < 2:
-            continue  # cannot repair; its clean readings are read below only if they are needed
-        repairs, readings[codec.name] = _readings(codec, line, profile, shape)
+        bound = _evidence_bound(shape, *tables)
+        if bound >= 2:
+            bounds.append((-bound, order, codec))
+    # Codecs whose evidence cannot come within one unit of the best found so far can neither win
+    # nor rival the winner; their clean readings are read below only if they are needed.
+    best = 0
+    for negative_bound, _, codec in sorted(bounds):
+        if -negative_bound < best - 1:
+            break
+        repairs, readings[codec.name] = _readings(codec, line, profile, shapes[codec.name])
         if repairs:
-            found.append((sum(r.gain for r in repairs), tuple(repairs), codec))
+            evidence = sum(r.gain for r in repairs)
+            best = max(best, evidence)
+            found.append((evidence, tuple(repairs), codec))
+    found.sort(key=lambda item: relevant.index(item[2]))  # back in codec order, for ties
     if not found:
         return None
     # The most evidence wins, then the codec that explains more of the line; on a full tie the
@@ -426,8 +469,9 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
         # clean text, even at no gain, ftfy's rule is to decode neither.
         for other in relevant:
             if other is not codec and other.ftfy:
-                if other.name not in readings:
-                    readings[other.name] = _readings(other, line, profile, shapes[other.name])[1]
+                if other.name not in readings:  # only stretches that meet the repairs matter
+                    readings[other.name] = _clean_readings(other, line, profile,
+                                                           shapes[other.name], repairs)
                 if _contradicts(readings[other.name], repairs):
                     rivals.append((0, (), other))
     if rivals:  # another codec explains the line about as well: ambiguous

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from itertools import accumulate
 from typing import NamedTuple
 
 # Letters of these scripts mix freely within a word (Japanese, Korean with Hanja).
@@ -79,15 +80,10 @@ def weirdness(text: str) -> int:
     score = 0
     previous = ""
     pairs = _PAIRS
-    for char in text:
+    for char in text:  # (short stretches: a plain loop beats building the profile)
         key = previous + char
         value = pairs.get(key)
-        if value is None:
-            value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
-                                                             char_class(char)) if previous else 0)
-            if len(pairs) < 200_000:  # bounded memory
-                pairs[key] = value
-        score += value
+        score += _pair_value(key) if value is None else value
         previous = char
     return score
 
@@ -105,23 +101,35 @@ def weirdness_profile(text: str) -> list[int]:
     >>> stretch_weirdness("ab╟cd", profile, 1, 4) == weirdness("b╟c")
     True
     """
-    profile = [0]
-    total = 0
+    return [0, *accumulate(weirdness_values(text))]
+
+
+def weirdness_values(text: str) -> list[int]:
+    """The weirdness each character of ``text`` adds, with the one before it.
+
+    >>> weirdness_values("a╟b")
+    [0, 1, 1]
+    """
+    values = []
+    append = values.append
     previous = ""
     pairs = _PAIRS
-    append = profile.append
     for char in text:
         key = previous + char
         value = pairs.get(key)
-        if value is None:
-            value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
-                                                             char_class(char)) if previous else 0)
-            if len(pairs) < 200_000:
-                pairs[key] = value
-        total += value
-        append(total)
+        append(_pair_value(key) if value is None else value)
         previous = char
-    return profile
+    return values
+
+
+def _pair_value(key: str) -> int:
+    """The weirdness a character adds given the one before it (``key`` is both, or just it)."""
+    previous, char = key[:-1], key[-1]
+    value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
+                                                     char_class(char)) if previous else 0)
+    if len(_PAIRS) < 200_000:  # bounded memory
+        _PAIRS[key] = value
+    return value
 
 
 def stretch_weirdness(text: str, profile: list[int], start: int, end: int) -> int:
