@@ -390,7 +390,7 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     >>> fix_line("ภาษาไทย “คำพูด” — 100€", False)
     ('ภาษาไทย “คำพูด” — 100€', '')
     """
-    found = _analyse(line)
+    found = _analyse(line, allow_ftfy_codecs)
     if not found or (found[0] and not allow_ftfy_codecs):
         return line, ""
     _, repairs, name = found
@@ -423,9 +423,17 @@ def _suspects(chars: frozenset[str]) -> frozenset[str]:
 _ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ")
 
 
+class _Survey(NamedTuple):
+    """What every codec's analysis of a line shares: computed once per line."""
+
+    relevant: list[Codec]
+    profile: list[int]
+    shapes: dict[str, bytes]
+    bounds: list[tuple[int, int, Codec]]  # (-evidence bound, order, codec), bound >= 2 only
+
+
 @lru_cache(maxsize=16)  # the passes before and after ftfy look at the same line
-def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
-    """(the line is ftfy's to repair, the best codec's repairs, its name), or None."""
+def _survey(line: str) -> _Survey | None:
     chars = frozenset(line)
     suspects = _suspects(chars)
     relevant = [codec for codec in codecs()
@@ -433,8 +441,6 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
                 and not suspects.isdisjoint(codec.table)]
     if not relevant or not PREFILTER.search(line):
         return None
-    found: list[tuple[int, tuple[Repair, ...], Codec]] = []
-    readings: dict[str, list[Repair]] = {}
     profile = weirdness_profile(line)
     tables = _bound_tables(profile)
     shapes = {}
@@ -444,10 +450,29 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
         bound = _evidence_bound(shape, *tables)
         if bound >= 2:
             bounds.append((-bound, order, codec))
+    bounds.sort()
+    return _Survey(relevant, profile, shapes, bounds)
+
+
+@lru_cache(maxsize=16)
+def _analyse(line: str, allow_ftfy_codecs: bool) -> tuple[bool, tuple[Repair, ...], str] | None:
+    """(the line is ftfy's to repair, the best codec's repairs, its name), or None.
+
+    When ``allow_ftfy_codecs`` is false only a codec ftfy does not know can repair the line, so
+    a line that ftfy's codecs explain best is reported as ftfy's without weighing them further.
+    """
+    survey = _survey(line)
+    if survey is None:
+        return None
+    relevant, profile, shapes, bounds = survey
+    if not allow_ftfy_codecs and all(codec.ftfy for _, _, codec in bounds):
+        return None  # no other codec can show evidence: this pass has nothing to do
+    found: list[tuple[int, tuple[Repair, ...], Codec]] = []
+    readings: dict[str, list[Repair]] = {}
     # Codecs whose evidence cannot come within one unit of the best found so far can neither win
     # nor rival the winner; their clean readings are read below only if they are needed.
     best = 0
-    for negative_bound, _, codec in sorted(bounds):
+    for negative_bound, _, codec in bounds:
         if -negative_bound < best - 1:
             break
         repairs, readings[codec.name] = _readings(codec, line, profile, shapes[codec.name])
@@ -464,6 +489,8 @@ def _analyse(line: str) -> tuple[bool, tuple[Repair, ...], str] | None:
     evidence, repairs, codec = found[0]
     rivals = [other for other in found[1:]
               if other[0] >= evidence - 1 and _contradicts(other[1], repairs)]
+    if codec.ftfy and not allow_ftfy_codecs:
+        return True, (), ""  # ftfy's codec explains the line best: ftfy's to repair
     if codec.ftfy:
         # Latin-1 or MacRoman?  When another of ftfy's codecs reads a repaired stretch as other
         # clean text, even at no gain, ftfy's rule is to decode neither.
