@@ -103,7 +103,9 @@ def _build(entry: dict) -> Codec:
 # A stretch of mojibake is a run of complete UTF-8 sequences in the line's bytes through the
 # codec (see _shape), found by one small bytes regex for every codec.
 _GROUP = rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-_STRETCH = re.compile(rb"(?:" + _GROUP + rb")+")
+# (Written to begin with one byte class, so that the regex engine skips ahead to a lead byte.)
+_STRETCH = re.compile(rb"[\xc2-\xf4](?:(?<=[\xc2-\xdf])[\x80-\xbf]|(?<=[\xe0-\xef])[\x80-\xbf]{2}"
+                      rb"|(?<=[\xf0-\xf4])[\x80-\xbf]{3})(?:" + _GROUP + rb")*")
 _ONE_GROUP = re.compile(_GROUP)
 
 
