@@ -35,9 +35,7 @@ CASES = [
     ("cp866", "cp866", RUSSIAN, False),
     ("iso8859_5", "iso8859_5", RUSSIAN, False),
     ("iso8859_7", "iso8859_7", GREEK, True),
-    pytest.param("mac_cyrillic", "mac_cyrillic", RUSSIAN, False, marks=pytest.mark.xfail(
-        strict=True, reason="Russian through mac_cyrillic is en/em dashes glued to capitals and "
-        "Cyrillic letters, which no pair rule calls weird; only lines with its symbols repair")),
+    ("mac_cyrillic", "mac_cyrillic", RUSSIAN, False),
     ("cp850", "cp850", GERMAN, False),
 ]
 

@@ -373,6 +373,7 @@ PREFILTER = regex.compile(
         "(?:^|[^\\p{L}\\p{M}])\\p{M}",
         "[\\p{L}\\p{M}][„‚•¡¿]",
         "[เแโใไ](?:[^ก-ฮ]|$)",
+        "[–—][\\p{L}\\p{S}][–—]",
         "[\\p{P}--[\\p{Zyyy}\\p{Zinh}]]",
         *(f"\\p{{{s}}}{_OTHER_LETTER.format(s)}|{_OTHER_LETTER.format(s)}\\p{{{s}}}"
           for s in _SCRIPTS_OF_TABLES),
@@ -422,7 +423,7 @@ def _suspects(chars: frozenset[str]) -> frozenset[str]:
     )
 
 
-_ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ")
+_ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ–—")
 
 
 class _Survey(NamedTuple):

@@ -3,8 +3,10 @@
 Real text in any language puts characters together in ways mojibake does not: a letter never
 touches a box-drawing character or a C1 control, a lower-case letter is not followed by an
 upper-case one inside a word, two scripts do not meet without a space, a combining mark follows a
-letter of its own script, a Thai leading vowel is followed by a consonant.  :func:`weirdness`
-counts such meetings; a re-decoding is worth making when it removes them.
+letter of its own script, a Thai leading vowel is followed by a consonant, and a one-character
+word is not glued between two dashes (``–Т—Б–µ``: real text glues a dash between words, as in
+``Москва—Петербург``, but never makes a word of one letter or symbol that way).
+:func:`weirdness` counts such meetings; a re-decoding is worth making when it removes them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import unicodedata
 from functools import lru_cache
 from itertools import accumulate
 from typing import NamedTuple
+
+import regex
 
 # Letters of these scripts mix freely within a word (Japanese, Korean with Hanja).
 _SCRIPT_GROUPS = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN",
@@ -77,7 +81,7 @@ def weirdness(text: str) -> int:
     >>> weirdness("โ€”") > 0
     True
     """
-    score = 0
+    score = _dash_enclosed(text)
     previous = ""
     pairs = _PAIRS
     for char in text:  # (short stretches: a plain loop beats building the profile)
@@ -119,7 +123,26 @@ def weirdness_values(text: str) -> list[int]:
         value = pairs.get(key)
         append(_pair_value(key) if value is None else value)
         previous = char
+    if "–" in text or "—" in text:
+        for match in _DASH_ENCLOSED.finditer(text):
+            values[match.start()] += 1  # counted at the closing dash
     return values
+
+
+# A letter or symbol alone between two dashes, without spaces: ``–Т—``.  (The closing dash is
+# matched so that overlapping triples in ``–Т—Б–µ`` each count.)
+_DASH_ENCLOSED = regex.compile(r"(?<=[–—][\p{L}\p{S}])[–—]")
+
+
+def _dash_enclosed(text: str) -> int:
+    """How many one-character words ``text`` glues between two dashes.
+
+    >>> _dash_enclosed("–Т—Б–µ"), _dash_enclosed("Москва—Петербург"), _dash_enclosed("x—y")
+    (2, 0, 0)
+    """
+    if "–" not in text and "—" not in text:
+        return 0
+    return len(_DASH_ENCLOSED.findall(text))
 
 
 def _pair_value(key: str) -> int:
