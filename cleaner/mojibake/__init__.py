@@ -338,6 +338,25 @@ def _evidence_bound(shape: bytes, before: list[int], after: list[int]) -> int:
 _SPAN = re.Match.span
 
 
+def _near_utf8_bytes(shapes, length: int) -> bytes:
+    """One byte per character of a line: 1 where any of ``shapes`` has a byte that can be part
+    of UTF-8 beyond ASCII, or next to one.  Every stretch, with the character on either side,
+    lies among them, so the line's weirdness is only needed there.
+
+    >>> _near_utf8_bytes([b"ab\\xc3\\xa9cd"], 6)
+    b'\\x00\\x01\\x01\\x01\\x01\\x00'
+    """
+    marked = 0
+    for shape in shapes:
+        marked |= int.from_bytes(shape.translate(_UTF8_BYTES), "little")
+    marked |= (marked << 8) | (marked >> 8)
+    return marked.to_bytes(length + 1, "little")[:length]
+
+
+# Bytes that can be part of a UTF-8 sequence beyond ASCII -> 1, others -> 0.
+_UTF8_BYTES = bytes(int(0x80 <= byte <= 0xBF or 0xC2 <= byte <= 0xF4) for byte in range(256))
+
+
 def _bound_tables(profile: list[int]) -> tuple[list[int], list[int]]:
     """(``before``, ``after``) for :func:`_evidence_bound` from a line's weirdness profile."""
     return [0, *profile[:-1]], [*profile[1:], profile[-1]]
@@ -444,13 +463,12 @@ def _survey(line: str) -> _Survey | None:
                 and not suspects.isdisjoint(codec.table)]
     if not relevant or not PREFILTER.search(line):
         return None
-    profile = weirdness_profile(line)
+    shapes = {codec.name: _shape(codec, line) for codec in relevant}
+    profile = weirdness_profile(line, _near_utf8_bytes(shapes.values(), len(line)))
     tables = _bound_tables(profile)
-    shapes = {}
     bounds = []
     for order, codec in enumerate(relevant):
-        shapes[codec.name] = shape = _shape(codec, line)
-        bound = _evidence_bound(shape, *tables)
+        bound = _evidence_bound(shapes[codec.name], *tables)
         if bound >= 2:
             bounds.append((-bound, order, codec))
     bounds.sort()

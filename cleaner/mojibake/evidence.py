@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import NamedTuple
 
 import regex
@@ -96,36 +96,49 @@ def weirdness(text: str) -> int:
 _PAIRS: dict[str, int] = {}
 
 
-def weirdness_profile(text: str) -> list[int]:
+def weirdness_profile(text: str, where: bytes | None = None) -> list[int]:
     """Running weirdness of ``text``: ``profile[i]`` is the weirdness that the characters before
     position ``i`` show, each with the one before it.  One pass over a line answers the
-    weirdness of every stretch of it (see :func:`stretch_weirdness`), for every codec.
+    weirdness of every stretch of it (see :func:`stretch_weirdness`), for every codec.  With
+    ``where`` (one byte per character), only characters marked there are counted: enough for
+    stretches that lie wholly among marked characters.
 
     >>> profile = weirdness_profile("ab╟cd")
     >>> stretch_weirdness("ab╟cd", profile, 1, 4) == weirdness("b╟c")
     True
     """
-    return [0, *accumulate(weirdness_values(text))]
+    return [0, *accumulate(weirdness_values(text, where))]
 
 
-def weirdness_values(text: str) -> list[int]:
-    """The weirdness each character of ``text`` adds, with the one before it.
+def weirdness_values(text: str, where: bytes | None = None) -> list[int]:
+    """The weirdness each character of ``text`` adds, with the one before it (only at the
+    positions marked in ``where``, if given; 0 elsewhere).
 
     >>> weirdness_values("a╟b")
     [0, 1, 1]
+    >>> weirdness_values("a╟b", b"\\x00\\x00\\x01")
+    [0, 0, 1]
     """
-    values = []
-    append = values.append
-    previous = ""
     pairs = _PAIRS
-    for char in text:
-        key = previous + char
-        value = pairs.get(key)
-        append(_pair_value(key) if value is None else value)
-        previous = char
+    if where is None:
+        values = []
+        append = values.append
+        previous = ""
+        for char in text:
+            key = previous + char
+            value = pairs.get(key)
+            append(_pair_value(key) if value is None else value)
+            previous = char
+    else:
+        values = [0] * len(text)
+        for index in compress(range(len(text)), where):
+            key = text[index - 1:index + 1] if index else text[0]
+            value = pairs.get(key)
+            values[index] = _pair_value(key) if value is None else value
     if "–" in text or "—" in text:
         for match in _DASH_ENCLOSED.finditer(text):
-            values[match.start()] += 1  # counted at the closing dash
+            if where is None or where[match.start()]:
+                values[match.start()] += 1  # counted at the closing dash
     return values
 
 
