@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import ftfy
 import ftfy.badness
-import regex
 
 from . import mojibake
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .trace import Change
 
-# Characters outside ASCII are the only place mojibake can hide: the prefilter.
-_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
 # Enough rounds for mojibake of mojibake; more would only mean a cycle.
 _MAX_ROUNDS = 4
 
@@ -47,12 +44,12 @@ def repair(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> str:
 
 def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tuple[str, list[Change]]:
     """Repair ``text`` and list each repair: codec undone, line, text before and after."""
-    if not _NON_ASCII.search(text):
+    if text.isascii():  # mojibake hides only outside ASCII
         return text, []
     changes: list[Change] = []
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
-        if not _NON_ASCII.search(line):
+        if line.isascii():
             continue
         current = line
         if config.restore_lost_bytes:
@@ -72,7 +69,7 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
                     changes.append(Change("repair", rule, before, after, number))
                     current = fixed
                     last_fix = fix
-            if current == start or not _NON_ASCII.search(current):
+            if current == start or current.isascii():
                 break
             if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
                 break  # ftfy and the second pass have already seen this text and left it
