@@ -39,14 +39,22 @@ def repair(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> str:
     >>> repair("“Curly” quotes — and dashes — stay.")
     '“Curly” quotes — and dashes — stay.'
     """
-    return repair_and_explain(text, config)[0]
+    return _repair(text, config, None)
 
 
 def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tuple[str, list[Change]]:
     """Repair ``text`` and list each repair: codec undone, line, text before and after."""
-    if text.isascii():  # mojibake hides only outside ASCII
-        return text, []
     changes: list[Change] = []
+    return _repair(text, config, changes), changes
+
+
+def _repair(text: str, config: CleanerConfig, changes: list[Change] | None) -> str:
+    """Repair ``text``, recording each repair in ``changes`` unless it is None."""
+    if text.isascii():  # mojibake hides only outside ASCII
+        return text
+    record = changes is not None
+    if changes is None:
+        changes = []  # lost-byte repairs record here; nobody reads them
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
         if line.isascii():
@@ -65,8 +73,9 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
                 if fix is _fix_with_ftfy:
                     settled_by_ftfy = fixed
                 if rule and fixed != current:
-                    before, after = _changed_span(current, fixed)
-                    changes.append(Change("repair", rule, before, after, number))
+                    if record:
+                        before, after = _changed_span(current, fixed)
+                        changes.append(Change("repair", rule, before, after, number))
                     current = fixed
                     last_fix = fix
             if current == start or current.isascii():
@@ -74,7 +83,7 @@ def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tup
             if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
                 break  # ftfy and the second pass have already seen this text and left it
         lines[number - 1] = current
-    return "\n".join(lines), changes
+    return "\n".join(lines)
 
 
 def _fix_single_byte_first(line: str) -> tuple[str, str]:
