@@ -41,7 +41,7 @@ class Codec(NamedTuple):
     table: frozenset[str]
     encoding: object  # codecs.charmap_build map: each primary character -> its byte
     synonyms: dict[int, str]  # str.translate table: other characters read from a byte -> primary
-    lost: regex.Pattern  # a three-byte character whose last byte a strict decoder replaced by U+FFFD
+    lost: str  # regex: a three-byte character whose last byte a strict decoder replaced by U+FFFD
     undefined: tuple[int, ...]  # continuation bytes the strict table leaves undefined
 
 
@@ -96,7 +96,7 @@ def _build(entry: dict) -> Codec:
     return Codec(entry["name"], bool(entry.get("ftfy")), byte_of,
                  {ord(char): byte for char, byte in byte_of.items()},
                  frozenset(chars_of(0xC2, 0xF4)), frozenset(chars_of(0x80, 0xBF)), frozenset(byte_of),
-                 codec_registry.charmap_build("".join(primary)), synonyms, regex.compile(lost),
+                 codec_registry.charmap_build("".join(primary)), synonyms, lost,
                  tuple(strict))
 
 
@@ -530,6 +530,10 @@ def _analyse(line: str, allow_ftfy_codecs: bool) -> tuple[bool, tuple[Repair, ..
 _QUOTES = (("“", "”"), ("‘", "’"))
 
 
+# Compiled on first use: only lines with U+FFFD, and only with restore_lost_bytes, need them.
+_compiled = lru_cache(maxsize=None)(regex.compile)
+
+
 def restore_lost_bytes(line: str) -> tuple[str, str]:
     """Rebuild a curly quote whose last UTF-8 byte a strict decoder lost (U+FFFD), where it is
     certain: the bytes left plus one of the codec's undefined bytes can give exactly one quote
@@ -543,7 +547,7 @@ def restore_lost_bytes(line: str) -> tuple[str, str]:
     if "\ufffd" not in line:
         return line, ""
     for codec in codecs():
-        for match in codec.lost.finditer(line):
+        for match in _compiled(codec.lost).finditer(line):
             head = match.group()[:2].translate(codec.to_latin_1).encode("latin-1")
             candidates = set()
             for byte in codec.undefined:
