@@ -376,31 +376,6 @@ def _contradicts(readings, repairs) -> bool:
     return False
 
 
-# A superset of the meetings :func:`weirdness` counts that involve a character outside ASCII.
-# Mojibake needs at least one of them to be worth repairing, so a line without any is clean
-# as far as this module is concerned, and costs a single regex scan.
-_SCRIPTS_OF_TABLES = ("Latin", "Cyrillic", "Greek", "Thai", "Hebrew", "Arabic")
-_OTHER_LETTER = "[[\\p{{L}}\\p{{M}}]--\\p{{{0}}}--\\p{{Zyyy}}--\\p{{Zinh}}]"
-PREFILTER = regex.compile(
-    "|".join([
-        "[\\x80-\\x9f\\ufffd\\p{Co}\\p{Cn}\\p{Cs}]",
-        "[\\p{L}\\p{M}][\\p{S}--[\\x00-\\x7f™®]]",
-        "[\\p{S}--[\\x00-\\x7f]][\\p{L}\\p{M}]",
-        "[\\p{L}\\p{M}--[\\x00-\\x7f]][\\p{S}--[™®]]",
-        "[\\p{S}][\\p{L}\\p{M}--[\\x00-\\x7f]]",
-        "[\\p{Ll}--[a-z]]\\p{Lu}|\\p{Ll}[\\p{Lu}--[A-Z]]",
-        "(?:^|[^\\p{L}\\p{M}])\\p{M}",
-        "[\\p{L}\\p{M}][„‚•¡¿]",
-        "[เแโใไ](?:[^ก-ฮ]|$)",
-        "[–—][\\p{L}\\p{S}][–—]",
-        "[\\p{P}--[\\p{Zyyy}\\p{Zinh}]]",
-        *(f"\\p{{{s}}}{_OTHER_LETTER.format(s)}|{_OTHER_LETTER.format(s)}\\p{{{s}}}"
-          for s in _SCRIPTS_OF_TABLES),
-    ]),
-    regex.V1,
-)
-
-
 def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     """Repair ``line`` with the codec that explains it best; return (text, codec name or "").
 
@@ -461,10 +436,12 @@ def _survey(line: str) -> _Survey | None:
     relevant = [codec for codec in codecs()
                 if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)
                 and not suspects.isdisjoint(codec.table)]
-    if not relevant or not PREFILTER.search(line):
+    if not relevant:
         return None
     shapes = {codec.name: _shape(codec, line) for codec in relevant}
     profile = weirdness_profile(line, _near_utf8_bytes(shapes.values(), len(line)))
+    if profile[-1] < 2:
+        return None  # no codec can show two units of evidence where there are not two at all
     tables = _bound_tables(profile)
     bounds = []
     for order, codec in enumerate(relevant):
