@@ -24,7 +24,7 @@ import ftfy
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from cleaner import mojibake  # noqa: E402
-from cleaner.repair import repair, repair_and_explain  # noqa: E402
+from cleaner.repair import repair  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "bench"
 
@@ -126,8 +126,6 @@ def build(per_file: int, codecs: list[str]):
 
 
 TOOLS = {"cleaner.repair": repair, "ftfy.fix_encoding": ftfy.fix_encoding, "ftfy.fix_text": ftfy.fix_text}
-# Timed as well (same items, same interleaving): the pipeline's call, which also builds the trace.
-TIMED_ONLY = {"cleaner.repair_and_explain": lambda text: repair_and_explain(text)[0]}
 
 
 def forget_lines() -> None:
@@ -148,7 +146,7 @@ def main() -> None:
 
     results: dict[tuple[str, str], dict[str, int]] = {}
     counts: dict[tuple[str, str], int] = {}
-    timings = {tool: 0.0 for tool in {**TOOLS, **TIMED_ONLY}}
+    timings = {tool: 0.0 for tool in TOOLS}
     size = 0
     for codec, granularity, original, corrupted in items:
         key = (codec, granularity)
@@ -161,11 +159,6 @@ def main() -> None:
             got = fix(corrupted)
             timings[tool] += time.process_time() - started
             row[tool] += got == original
-        for tool, fix in TIMED_ONLY.items():
-            forget_lines()  # the line it has just repaired must not be served from a cache
-            started = time.process_time()
-            fix(corrupted)
-            timings[tool] += time.process_time() - started
 
     print(f"Exact round-trip repair rate ({len(items)} items, {args.per_file} paragraphs per file)\n")
     print(f"| codec | granularity | n | {' | '.join(TOOLS)} |")
@@ -189,13 +182,6 @@ def main() -> None:
             if fix(p) != p:
                 damaged.append(p)
             timings[tool] += time.process_time() - started
-        if tool == "cleaner.repair":
-            for name, timed in TIMED_ONLY.items():
-                for p in clean:
-                    forget_lines()
-                    started = time.process_time()
-                    timed(p)
-                    timings[name] += time.process_time() - started
         hurt = sum(fix(text) != text for text in negative)
         print(f"| {tool} | {len(damaged)} | {hurt} |")
         if tool == "cleaner.repair":
@@ -205,7 +191,7 @@ def main() -> None:
     print(f"\nCPU time per MB (corrupted + clean corpus, {megabytes:.2f} MB, same process, interleaved per item)\n")
     print("| tool | s/MB | ratio to ftfy.fix_text |")
     print("|---|---:|---:|")
-    for tool in {**TOOLS, **TIMED_ONLY}:
+    for tool in TOOLS:
         print(f"| {tool} | {timings[tool] / megabytes:.2f} | {timings[tool] / timings['ftfy.fix_text']:.2f} |")
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 import codecs as codec_registry
 import re
 import sys
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 from pathlib import Path
 from typing import NamedTuple
 
@@ -420,6 +421,43 @@ def _suspects(chars: frozenset[str]) -> frozenset[str]:
 _ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ–—")
 
 
+def _relevant(chars: frozenset[str]) -> list[Codec]:
+    """The codecs that could find evidence in a line made of ``chars``: the line holds one of
+    their lead characters, one of their continuation characters and one of their characters
+    among its :func:`_suspects`.
+
+    >>> [codec.name for codec in _relevant(frozenset("п©я─п╦п╡п╣я┌"))]
+    ['cp1251', 'cp437', 'koi8_r', 'koi8_u', 'cp866', 'mac_cyrillic', 'cp850']
+    >>> _relevant(frozenset("plain ASCII"))
+    []
+    """
+    lead, cont, table, known = _membership()
+    present = chars & known
+    if not present:
+        return []
+    mask = reduce(or_, map(lead.__getitem__, present)) & reduce(or_, map(cont.__getitem__, present))
+    if not mask:
+        return []
+    suspects = _suspects(chars) & known
+    if not suspects:
+        return []
+    mask &= reduce(or_, map(table.__getitem__, suspects))
+    return [codec for bit, codec in enumerate(codecs()) if mask >> bit & 1]
+
+
+@lru_cache(maxsize=1)
+def _membership() -> tuple[dict[str, int], dict[str, int], dict[str, int], frozenset[str]]:
+    """For each character of any codec's table, a bit mask of the codecs for which it is a lead
+    character, a continuation character, and in the table at all (bits in ``codecs()`` order)."""
+    known = frozenset().union(*(codec.table for codec in codecs()))
+    lead, cont, table = ({char: 0 for char in known} for _ in range(3))
+    for bit, codec in enumerate(codecs()):
+        for masks, members in ((lead, codec.leads), (cont, codec.conts), (table, codec.table)):
+            for char in members:
+                masks[char] |= 1 << bit
+    return lead, cont, table, known
+
+
 class _Survey(NamedTuple):
     """What every codec's analysis of a line shares: computed once per line."""
 
@@ -431,11 +469,7 @@ class _Survey(NamedTuple):
 
 @lru_cache(maxsize=16)  # the passes before and after ftfy look at the same line
 def _survey(line: str) -> _Survey | None:
-    chars = frozenset(line)
-    suspects = _suspects(chars)
-    relevant = [codec for codec in codecs()
-                if not chars.isdisjoint(codec.leads) and not chars.isdisjoint(codec.conts)
-                and not suspects.isdisjoint(codec.table)]
+    relevant = _relevant(frozenset(line))
     if not relevant:
         return None
     shapes = {codec.name: _shape(codec, line) for codec in relevant}
