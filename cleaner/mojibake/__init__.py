@@ -1,10 +1,11 @@
 """Undo UTF-8 that was decoded with a single-byte codec, for every codec in ``codecs.toml``.
 
 A codec is data: a byte table (strict, plus the fills sloppy decoders and browsers use for
-undefined bytes).  From the table we precompile one regex that finds stretches shaped like UTF-8
-read through that codec (a lead byte's character followed by the right number of continuation
-bytes' characters).  Each stretch is re-encoded with the table and decoded as UTF-8; the result
-replaces it only if it is clean text and :func:`~cleaner.mojibake.evidence.weirdness` drops.
+undefined bytes).  From the table we build a C charmap encoder that gives a line's bytes through
+the codec; one bytes regex, shared by all codecs, finds the stretches shaped like UTF-8 in them
+(a lead byte followed by the right number of continuation bytes).  Each stretch's bytes are
+decoded as UTF-8; the result replaces it only if it is clean text and
+:func:`~cleaner.mojibake.evidence.weirdness` drops.
 All codecs compete for a line and the one that explains it best wins, so cp1252 mojibake is
 never read back as cp850.
 """
@@ -31,7 +32,7 @@ _DATA = Path(__file__).with_name("codecs.toml")
 
 
 class Codec(NamedTuple):
-    """One single-byte codec: its name, whether ftfy handles it, its reverse table, its finder."""
+    """One single-byte codec: its name, whether ftfy handles it, its reverse tables."""
 
     name: str
     ftfy: bool
