@@ -405,24 +405,30 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     return "".join(pieces), name
 
 
-def _suspects(chars: frozenset[str]) -> frozenset[str]:
+def _suspects(chars: frozenset[str], line: str | None = None) -> frozenset[str]:
     """The characters of a line that can take part in a weird meeting (see evidence.py): a
     codec none of whose characters is among them cannot find evidence in the line.  Letters
     count only when the line mixes scripts (or, for capitals, cases)."""
     classes = {c: char_class(c) for c in chars if c >= "\x80"}
     scripts = {cls.script for cls in classes.values() if cls.kind in "LM" and cls.script}
     mixed = len(scripts) > 1 or (scripts and any("a" <= c <= "z" or "A" <= c <= "Z" for c in chars))
+    # A capital is weird only after a lower-case letter: a line that never puts one there
+    # (clean text: capitals begin words) gives its capitals no part in the evidence.
+    capitals = line is None or _LOWER_THEN_UPPER.search(line) is not None
     return frozenset(
         c for c, cls in classes.items()
-        if cls.kind in "SXM" or cls.upper or (cls.kind == "P" and cls.script)
+        if cls.kind in "SXM" or (cls.upper and capitals) or (cls.kind == "P" and cls.script)
         or c in _ALWAYS_SUSPECT or (mixed and cls.kind == "L")
     )
+
+
+_LOWER_THEN_UPPER = regex.compile(r"\p{Ll}\p{Lu}")
 
 
 _ALWAYS_SUSPECT = frozenset("„‚•¡¿เแโใไ–—")
 
 
-def _relevant(chars: frozenset[str]) -> list[Codec]:
+def _relevant(chars: frozenset[str], line: str | None = None) -> list[Codec]:
     """The codecs that could find evidence in a line made of ``chars``: the line holds one of
     their lead characters, one of their continuation characters and one of their characters
     among its :func:`_suspects`.
@@ -439,7 +445,7 @@ def _relevant(chars: frozenset[str]) -> list[Codec]:
     mask = reduce(or_, map(lead.__getitem__, present)) & reduce(or_, map(cont.__getitem__, present))
     if not mask:
         return []
-    suspects = _suspects(chars) & known
+    suspects = _suspects(chars, line) & known
     if not suspects:
         return []
     mask &= reduce(or_, map(table.__getitem__, suspects))
@@ -470,7 +476,7 @@ class _Survey(NamedTuple):
 
 @lru_cache(maxsize=16)  # the passes before and after ftfy look at the same line
 def _survey(line: str) -> _Survey | None:
-    relevant = _relevant(frozenset(line))
+    relevant = _relevant(frozenset(line), line)
     if not relevant:
         return None
     shapes = {codec.name: _shape(codec, line) for codec in relevant}
