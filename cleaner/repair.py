@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import ftfy
 import ftfy.badness
-import regex
 
 from . import mojibake
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .trace import Change
 
-# Characters outside ASCII are the only place mojibake can hide: the prefilter.
-_NON_ASCII = regex.compile(r"[^\x00-\x7f]")
 # Enough rounds for mojibake of mojibake; more would only mean a cycle.
 _MAX_ROUNDS = 4
 
@@ -42,37 +39,51 @@ def repair(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> str:
     >>> repair("“Curly” quotes — and dashes — stay.")
     '“Curly” quotes — and dashes — stay.'
     """
-    return repair_and_explain(text, config)[0]
+    return _repair(text, config, None)
 
 
 def repair_and_explain(text: str, config: CleanerConfig = DEFAULT_CONFIG) -> tuple[str, list[Change]]:
     """Repair ``text`` and list each repair: codec undone, line, text before and after."""
-    if not _NON_ASCII.search(text):
-        return text, []
     changes: list[Change] = []
+    return _repair(text, config, changes), changes
+
+
+def _repair(text: str, config: CleanerConfig, changes: list[Change] | None) -> str:
+    """Repair ``text``, recording each repair in ``changes`` unless it is None."""
+    if text.isascii():  # mojibake hides only outside ASCII
+        return text
+    record = changes is not None
+    if changes is None:
+        changes = []  # lost-byte repairs record here; nobody reads them
     lines = text.split("\n")
     for number, line in enumerate(lines, start=1):
-        if not _NON_ASCII.search(line):
+        if line.isascii():
             continue
         current = line
         if config.restore_lost_bytes:
             current = _restore_lost_bytes(current, number, changes)
+        settled_by_ftfy = None  # ftfy's output: ftfy repeats until stable, so it leaves it
         for _ in range(_MAX_ROUNDS):
             start = current
             last_fix = None
             for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
+                if fix is _fix_with_ftfy and current == settled_by_ftfy:
+                    continue
                 fixed, rule = fix(current)
+                if fix is _fix_with_ftfy:
+                    settled_by_ftfy = fixed
                 if rule and fixed != current:
-                    before, after = _changed_span(current, fixed)
-                    changes.append(Change("repair", rule, before, after, number))
+                    if record:
+                        before, after = _changed_span(current, fixed)
+                        changes.append(Change("repair", rule, before, after, number))
                     current = fixed
                     last_fix = fix
-            if current == start or not _NON_ASCII.search(current):
+            if current == start or current.isascii():
                 break
             if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
                 break  # ftfy and the second pass have already seen this text and left it
         lines[number - 1] = current
-    return "\n".join(lines), changes
+    return "\n".join(lines)
 
 
 def _fix_single_byte_first(line: str) -> tuple[str, str]:

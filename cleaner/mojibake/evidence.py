@@ -3,14 +3,19 @@
 Real text in any language puts characters together in ways mojibake does not: a letter never
 touches a box-drawing character or a C1 control, a lower-case letter is not followed by an
 upper-case one inside a word, two scripts do not meet without a space, a combining mark follows a
-letter of its own script, a Thai leading vowel is followed by a consonant.  :func:`weirdness`
-counts such meetings; a re-decoding is worth making when it removes them.
+letter of its own script, a Thai leading vowel is followed by a consonant, and a one-character
+word is not glued between two dashes (``–Т—Б–µ``: real text glues a dash between words, as in
+``Москва—Петербург``, but never makes a word of one letter or symbol that way).
+:func:`weirdness` counts such meetings; a re-decoding is worth making when it removes them.
 """
 from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
+from itertools import accumulate, compress
 from typing import NamedTuple
+
+import regex
 
 # Letters of these scripts mix freely within a word (Japanese, Korean with Hanja).
 _SCRIPT_GROUPS = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN",
@@ -76,24 +81,99 @@ def weirdness(text: str) -> int:
     >>> weirdness("โ€”") > 0
     True
     """
-    score = 0
+    score = _dash_enclosed(text)
     previous = ""
     pairs = _PAIRS
-    for char in text:
+    for char in text:  # (short stretches: a plain loop beats building the profile)
         key = previous + char
         value = pairs.get(key)
-        if value is None:
-            value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
-                                                             char_class(char)) if previous else 0)
-            if len(pairs) < 200_000:  # bounded memory
-                pairs[key] = value
-        score += value
+        score += _pair_value(key) if value is None else value
         previous = char
     return score
 
 
 # Weirdness of a character given the one before it, memoised: text repeats its pairs.
 _PAIRS: dict[str, int] = {}
+
+
+def weirdness_profile(text: str, where: bytes | None = None) -> list[int]:
+    """Running weirdness of ``text``: ``profile[i]`` is the weirdness that the characters before
+    position ``i`` show, each with the one before it.  One pass over a line answers the
+    weirdness of every stretch of it (see :func:`stretch_weirdness`), for every codec.  With
+    ``where`` (one byte per character), only characters marked there are counted: enough for
+    stretches that lie wholly among marked characters.
+
+    >>> profile = weirdness_profile("ab╟cd")
+    >>> stretch_weirdness("ab╟cd", profile, 1, 4) == weirdness("b╟c")
+    True
+    """
+    return [0, *accumulate(weirdness_values(text, where))]
+
+
+def weirdness_values(text: str, where: bytes | None = None) -> list[int]:
+    """The weirdness each character of ``text`` adds, with the one before it (only at the
+    positions marked in ``where``, if given; 0 elsewhere).
+
+    >>> weirdness_values("a╟b")
+    [0, 1, 1]
+    >>> weirdness_values("a╟b", b"\\x00\\x00\\x01")
+    [0, 0, 1]
+    """
+    pairs = _PAIRS
+    if where is None:
+        values = []
+        append = values.append
+        previous = ""
+        for char in text:
+            key = previous + char
+            value = pairs.get(key)
+            append(_pair_value(key) if value is None else value)
+            previous = char
+    else:
+        values = [0] * len(text)
+        for index in compress(range(len(text)), where):
+            key = text[index - 1:index + 1] if index else text[0]
+            value = pairs.get(key)
+            values[index] = _pair_value(key) if value is None else value
+    if "–" in text or "—" in text:
+        for match in _DASH_ENCLOSED.finditer(text):
+            if where is None or where[match.start()]:
+                values[match.start()] += 1  # counted at the closing dash
+    return values
+
+
+# A letter or symbol alone between two dashes, without spaces: ``–Т—``.  (The closing dash is
+# matched so that overlapping triples in ``–Т—Б–µ`` each count.)
+_DASH_ENCLOSED = regex.compile(r"(?<=[–—][\p{L}\p{S}])[–—]")
+
+
+def _dash_enclosed(text: str) -> int:
+    """How many one-character words ``text`` glues between two dashes.
+
+    >>> _dash_enclosed("–Т—Б–µ"), _dash_enclosed("Москва—Петербург"), _dash_enclosed("x—y")
+    (2, 0, 0)
+    """
+    if "–" not in text and "—" not in text:
+        return 0
+    return len(_DASH_ENCLOSED.findall(text))
+
+
+def _pair_value(key: str) -> int:
+    """The weirdness a character adds given the one before it (``key`` is both, or just it)."""
+    previous, char = key[:-1], key[-1]
+    value = _char_weirdness(char) + (_pair_weirdness(previous, char_class(previous), char,
+                                                     char_class(char)) if previous else 0)
+    if len(_PAIRS) < 200_000:  # bounded memory
+        _PAIRS[key] = value
+    return value
+
+
+def stretch_weirdness(text: str, profile: list[int], start: int, end: int) -> int:
+    """``weirdness(text[start:end])`` from the line's :func:`weirdness_profile`."""
+    if start >= end:
+        return 0
+    # The first character's meeting with the one before it lies outside the stretch.
+    return profile[end] - profile[start + 1] + _char_weirdness(text[start])
 
 
 def _char_weirdness(char: str) -> int:
