@@ -445,11 +445,46 @@ def _relevant(chars: frozenset[str], line: str | None = None) -> list[Codec]:
     mask = reduce(or_, map(lead.__getitem__, present)) & reduce(or_, map(cont.__getitem__, present))
     if not mask:
         return []
-    suspects = _suspects(chars, line) & known
-    if not suspects:
-        return []
-    mask &= reduce(or_, map(table.__getitem__, suspects))
+    # The codecs with one of their characters among the line's _suspects, from bit masks per
+    # character (the same answer as intersecting with _suspects, without classifying the line's
+    # characters unless letters or capitals can decide it).
+    always, upper, letter = _suspect_masks()
+    found = reduce(or_, map(always.__getitem__, present))
+    if mask & ~found & reduce(or_, map(upper.__getitem__, present)) and (
+            line is None or _LOWER_THEN_UPPER.search(line) is not None):
+        found |= reduce(or_, map(upper.__getitem__, present))
+    if mask & ~found & reduce(or_, map(letter.__getitem__, present)) and _mixes_scripts(chars):
+        found |= reduce(or_, map(letter.__getitem__, present))
+    mask &= found
     return [codec for bit, codec in enumerate(codecs()) if mask >> bit & 1]
+
+
+def _mixes_scripts(chars: frozenset[str]) -> bool:
+    """Whether letters of two scripts occur among ``chars`` (ASCII letters count as Latin)."""
+    scripts = set()
+    for char in chars:
+        if char >= "\x80":
+            cls = char_class(char)
+            if cls.kind in "LM" and cls.script:
+                scripts.add(cls.script)
+    return len(scripts) > 1 or bool(scripts) and any("a" <= c <= "z" or "A" <= c <= "Z" for c in chars)
+
+
+@lru_cache(maxsize=1)
+def _suspect_masks() -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """For each character of any codec's table, the codecs (bit masks) for which it is a suspect
+    always, as a capital, and as a letter when the line mixes scripts (see :func:`_suspects`)."""
+    _, _, table, known = _membership()
+    always, upper, letter = ({char: 0 for char in known} for _ in range(3))
+    for char in known:
+        cls = char_class(char)
+        if cls.kind in "SXM" or (cls.kind == "P" and cls.script) or char in _ALWAYS_SUSPECT:
+            always[char] = table[char]
+        if cls.upper:
+            upper[char] = table[char]
+        if cls.kind == "L":
+            letter[char] = table[char]
+    return always, upper, letter
 
 
 @lru_cache(maxsize=1)
