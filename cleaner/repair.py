@@ -119,6 +119,8 @@ def _restore_lost_bytes(line: str, number: int, changes: list[Change]) -> str:
 
 
 def _fix_with_ftfy(line: str) -> tuple[str, str]:
+    if not ftfy.badness.is_bad(line):
+        return line, ""  # ftfy's own first check: it leaves text that does not look bad
     fixed, plan = ftfy.fix_encoding_and_explain(line)
     if fixed == line or not plan:
         return line, ""
