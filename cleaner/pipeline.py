@@ -100,6 +100,10 @@ def _explain_html(html: str, config: CleanerConfig, url: str | None) -> Explaine
     texts = [line for line in extract.page_lines(html).split("\n") if line.strip()]
     lang = config.languages[0] if len(config.languages) == 1 else guess_language("\n".join(texts))
     keep, values = extract.ensemble_keep(model, texts, main_text, recall_text, lang)
+    if not any(keep) and main_text.strip():
+        # No page line kept (markup such as an unclosed <textarea> can swallow the page's visible
+        # text) while trafilatura found text: its main text is used, as without an ensemble.
+        return _explain_trafilatura(html, config, url)
     changes = [Change("extract", "html_block_ensemble", f"<HTML, {len(html)} characters>",
                       f"<{sum(keep)} of {len(texts)} page lines>")]
     changes += [Change("extract", f"html_block_ensemble:{blockmodel.probability(value):.2f}", text, "", number)

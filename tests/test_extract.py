@@ -38,6 +38,13 @@ ASIDE_ONLY = (f"<!DOCTYPE html><html><head><title>Pier</title></head><body><div 
               f"<aside>{PARAGRAPHS}</aside></body></html>")
 
 
+def test_main_text_when_the_page_lines_are_swallowed():
+    # An unclosed <textarea> swallows the visible text up to the form's own </textarea>.
+    result = cleaner.explain(ARTICLE.replace("<nav>", "<textarea><nav>"), format="html")
+    assert rules(result)[0] == "trafilatura"
+    assert STORY[0] in result.text
+
+
 @pytest.fixture
 def without_ensemble(monkeypatch):
     monkeypatch.setattr(extract, "load_ensemble", lambda: None)
