@@ -8,7 +8,8 @@ Reads ``../shared/bench/wcxb-dev`` (gold text) and ``../shared/bench/traf-dev`` 
   <p>, the page language's stoplist), ``cleaner`` (``cleaner.clean(text, format="text")``) and
   ``cleaner-region`` (the same without the block model: the segment region alone);
 * HTML track (input: the page): ``trafilatura`` (``trafilatura.extract`` defaults) and
-  ``cleaner-html`` (``cleaner.clean(html, format="html")``).
+  ``cleaner-html`` (``cleaner.clean(html, format="html")``) and ``cleaner-html-ensemble`` (the
+  same with ``CleanerConfig(html_ensemble=True)``).
 
 Scores (as the shared README defines them): shingle F1/precision/recall and bag-of-words F1 on
 wcxb-dev, overall and per page type; snippet F1 on traf-dev; and a leak table: pages whose
@@ -21,6 +22,7 @@ tuning saw.  Peer outputs are cached in ``bench/.cache/`` (delete it to recomput
 
     python bench/quality.py                       # both datasets, every method, all pages
     python bench/quality.py --split val --limit 300 --methods keep,cleaner
+    python bench/quality.py --datasets wcxb-dev --methods trafilatura,cleaner-html --speed 100
 """
 from __future__ import annotations
 
@@ -43,10 +45,10 @@ SHARED = Path(os.environ.get("CLEANER_SHARED", ROOT.parent / "shared")) / "bench
 CACHE = ROOT / "bench" / ".cache"
 
 TEXT_TRACK = ("keep", "c4", "justext", "cleaner-region", "cleaner")
-HTML_TRACK = ("trafilatura", "cleaner-html")
+HTML_TRACK = ("trafilatura", "cleaner-html", "cleaner-html-ensemble")
 CACHED = {"c4", "justext", "trafilatura"}
 # Cached under a digest of the cleaner's code and rules, so any change to them recomputes.
-CACHED_BY_SOURCE = {"cleaner-html"}
+CACHED_BY_SOURCE = {"cleaner-html", "cleaner-html-ensemble"}
 VAL_SHARE = 35  # percent of pages in the validation split
 
 _TOKEN = regex.compile(r"\w+")
@@ -150,9 +152,15 @@ def run_cleaner_html(page):
     return cleaner.clean(page_html(page), format="html")
 
 
+def run_cleaner_html_ensemble(page):
+    import cleaner
+    return cleaner.clean(page_html(page), format="html", config=cleaner.CleanerConfig(html_ensemble=True))
+
+
 METHODS = {"keep": run_keep, "c4": run_c4, "justext": run_justext, "cleaner": run_cleaner,
            "cleaner-region": run_cleaner_region,
-           "trafilatura": run_trafilatura, "cleaner-html": run_cleaner_html}
+           "trafilatura": run_trafilatura, "cleaner-html": run_cleaner_html,
+           "cleaner-html-ensemble": run_cleaner_html_ensemble}
 
 
 def _run_one(args):
@@ -302,6 +310,35 @@ def report_wcxb(pages, methods, workers):
           ", ".join(f"{m} {s:.1f}" for m, s in timing.items()))
 
 
+def report_speed(pages, methods, count):
+    """Milliseconds per page for each method, uncached, in one process, side by side: the methods
+    take turns page by page, so a change in the machine's load reaches them alike."""
+    pages = pages[:count]
+    htmls = {p["id"]: page_html(p) for p in pages}
+    spent = Counter()
+    for p in pages:
+        for method in methods:
+            # The HTML is decoded once above, so only the extraction is timed.
+            start = time.perf_counter()
+            try:
+                if method == "trafilatura":
+                    import trafilatura
+                    trafilatura.extract(htmls[p["id"]], url=p.get("url"))
+                elif method == "cleaner-html":
+                    import cleaner
+                    cleaner.clean(htmls[p["id"]], format="html")
+                else:
+                    METHODS[method](p)
+            except Exception:
+                pass
+            spent[method] += time.perf_counter() - start
+    print(f"\nMilliseconds per page (first {len(pages)} pages, uncached, one process, interleaved):\n")
+    base = spent[methods[0]] or 1.0
+    for method in methods:
+        print(f"- {method}: {1000 * spent[method] / len(pages):.0f} ms/page "
+              f"({spent[method] / base:.2f}x {methods[0]})")
+
+
 def report_traf(pages, methods, workers):
     print(f"\n## traf-dev: {len(pages)} pages\n")
     snippets = {p["id"]: json.loads((p["folder"] / "snippets" / f"{p['id']}.json").read_text(encoding="utf-8"))
@@ -333,6 +370,8 @@ def main(argv=None):
     parser.add_argument("--split", choices=("all", "tune", "val"), default="all")
     parser.add_argument("--limit", type=int, default=None, help="first N pages of each dataset")
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--speed", type=int, default=0, metavar="N",
+                        help="also time the methods on the first N wcxb-dev pages, uncached")
     args = parser.parse_args(argv)
     methods = [m for m in args.methods.split(",") if m]
     unknown = set(methods) - set(METHODS)
@@ -343,6 +382,8 @@ def main(argv=None):
         pages = load_pages(dataset, args.limit, args.split)
         if dataset.startswith("wcxb"):
             report_wcxb(pages, methods, args.workers)
+            if args.speed:
+                report_speed(pages, methods, args.speed)
         else:
             report_traf(pages, methods, args.workers)
 

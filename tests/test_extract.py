@@ -1,10 +1,14 @@
-"""The HTML path: trafilatura's main text, the page-lines fallback, the trace, robustness."""
+"""The HTML path: the block ensemble over the page's lines, trafilatura's main text and the
+page-lines fallback (without a shipped ensemble), the trace, robustness."""
 from __future__ import annotations
 
 import pytest
 
 import cleaner
+from cleaner import extract
 from cleaner.extract import ExtractError, page_lines
+
+ENSEMBLE = cleaner.CleanerConfig(html_ensemble=True)
 
 STORY = [
     "The harbour council met on Monday evening and agreed that the old stone pier will be repaired before the winter storms.",
@@ -36,21 +40,43 @@ ASIDE_ONLY = (f"<!DOCTYPE html><html><head><title>Pier</title></head><body><div 
               f"<aside>{PARAGRAPHS}</aside></body></html>")
 
 
+def test_main_text_when_the_page_lines_are_swallowed():
+    # An unclosed <textarea> swallows the visible text up to the form's own </textarea>.
+    result = cleaner.explain(ARTICLE.replace("<nav>", "<textarea><nav>"), format="html", config=ENSEMBLE)
+    assert rules(result)[0] == "trafilatura"
+    assert STORY[0] in result.text
+
+
+
+@pytest.fixture
+def without_ensemble(monkeypatch):
+    monkeypatch.setattr(extract, "load_ensemble", lambda: None)
+
+
 def rules(result):
     return [change.rule for change in result.changes]
 
 
 def test_article_keeps_story_and_drops_comment_form():
-    result = cleaner.explain(ARTICLE, format="html")
+    result = cleaner.explain(ARTICLE, format="html", config=ENSEMBLE)
     for text in STORY:
         assert text in result.text
     assert "Leave a Reply" not in result.text
     assert "will not be published" not in result.text
     assert "Copyright" not in result.text
-    assert rules(result)[0] == "trafilatura"
+    assert rules(result)[0] == "html_block_ensemble"
 
 
-def test_comment_form_left_by_extractor_is_removed_by_phrase_rules():
+def test_comment_form_inside_the_article_is_removed_and_traced():
+    page = ARTICLE.replace("</article>", "<p>Leave a Reply</p><p>Cancel reply</p></article>")
+    result = cleaner.explain(page, format="html", config=ENSEMBLE)
+    assert "Leave a Reply" not in result.text and "Cancel reply" not in result.text
+    removed = {change.before for change in result.changes if change.is_removal}
+    assert {"Leave a Reply", "Cancel reply"} <= removed
+    assert STORY[2] in result.text
+
+
+def test_comment_form_left_by_extractor_is_removed_by_phrase_rules(without_ensemble):
     # The same prompts inside the article body survive trafilatura; the text rules remove them.
     page = ARTICLE.replace("</article>", "<p>Leave a Reply</p><p>Cancel reply</p></article>")
     result = cleaner.explain(page, format="html")
@@ -60,13 +86,31 @@ def test_comment_form_left_by_extractor_is_removed_by_phrase_rules():
 
 
 def test_forum_thread_keeps_every_post():
-    text = cleaner.clean(FORUM, format="html")
+    text = cleaner.clean(FORUM, format="html", config=ENSEMBLE)
     for post in POSTS:
         assert post in text
     assert "Terms of use" not in text
 
 
-def test_page_lines_fallback_when_trafilatura_keeps_almost_nothing():
+def test_ensemble_keeps_story_trafilatura_discards():
+    result = cleaner.explain(ASIDE_ONLY, format="html", config=ENSEMBLE)
+    for text in STORY:
+        assert text in result.text
+    assert rules(result)[0] == "html_block_ensemble"
+
+
+def test_ensemble_traces_each_dropped_line_with_its_probability():
+    result = cleaner.explain(ARTICLE, format="html", config=ENSEMBLE)
+    first = result.changes[0]
+    assert first.stage == "extract" and "page lines" in first.after
+    dropped = {change.before: change.rule for change in result.changes[1:]
+               if change.rule.startswith("html_block_ensemble:")}
+    assert "Copyright 2024" in dropped
+    assert 0.0 <= float(dropped["Copyright 2024"].split(":")[1]) < 0.5
+    assert not any(text in dropped for text in STORY)
+
+
+def test_page_lines_fallback_when_trafilatura_keeps_almost_nothing(without_ensemble):
     result = cleaner.explain(ASIDE_ONLY, format="html")
     for text in STORY:
         assert text in result.text
@@ -75,15 +119,33 @@ def test_page_lines_fallback_when_trafilatura_keeps_almost_nothing():
     assert fallback.stage == "extract" and "characters" in fallback.before
 
 
-def test_no_fallback_when_trafilatura_found_the_text():
-    assert "page_lines_fallback" not in rules(cleaner.explain(ARTICLE, format="html"))
+def test_no_fallback_when_trafilatura_found_the_text(without_ensemble):
+    result = cleaner.explain(ARTICLE, format="html")
+    assert rules(result)[0] == "trafilatura"
+    assert "page_lines_fallback" not in rules(result)
+    assert STORY[0] in result.text
 
 
+def test_found_shares_judge_short_lines_in_place():
+    shares = extract.found_shares(["Menu", "Pier", "The pier was repaired in May", "Pier"],
+                                  "Pier. The pier was repaired in May.")
+    assert shares[1] > shares[0] and shares[1] > shares[3]
+
+
+@pytest.mark.parametrize("config", [cleaner.CleanerConfig(), ENSEMBLE], ids=["default", "ensemble"])
 @pytest.mark.parametrize("page", [ARTICLE, FORUM, ASIDE_ONLY])
-def test_idempotent(page):
-    once = cleaner.clean(page)  # detected as HTML
+def test_idempotent(page, config):
+    once = cleaner.clean(page, config=config)  # detected as HTML
     assert once.strip()
-    assert cleaner.clean(once) == once  # the second call sees text
+    assert cleaner.clean(once, config=config) == once  # the second call sees text
+
+
+def test_default_html_path_is_trafilatura_with_the_text_rules():
+    result = cleaner.explain(ARTICLE, format="html")
+    assert rules(result)[0] == "trafilatura"
+    for text in STORY:
+        assert text in result.text
+    assert "Leave a Reply" not in result.text and "will not be published" not in result.text
 
 
 def test_page_lines_one_line_per_block_without_scripts():
