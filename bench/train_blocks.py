@@ -152,15 +152,16 @@ def page_scores(pages: list[dict], values: list[list[float]], threshold: float, 
     return 2 * p * r / (p + r), p, r
 
 
-def fit_stage(rows, pages, args):
-    """One gradient-boosted stage on ``rows`` (the blocks of ``pages``, in order)."""
+def fit_stage(rows, pages, args, monotonic=None):
+    """One gradient-boosted stage on ``rows`` (the blocks of ``pages``, in order); ``monotonic``
+    gives scikit-learn's per-feature constraints (1: may only raise the odds)."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
     X = np.array(rows, dtype=np.float64)
     y = np.array([lab >= 0.5 for p in pages for lab in p["label"]], dtype=int)
     # Each page weighs the same in the benchmark; within a page, blocks weigh by their tokens.
     w = np.array([(1 + t) / (1 + sum(p["tokens"])) for p in pages for t in p["tokens"]])
-    model = HistGradientBoostingClassifier(max_iter=args.trees, max_depth=args.depth, learning_rate=0.1,
+    model = HistGradientBoostingClassifier(monotonic_cst=monotonic, max_iter=args.trees, max_depth=args.depth, learning_rate=0.1,
                                            max_leaf_nodes=2 ** args.depth, min_samples_leaf=40,
                                            early_stopping=False, random_state=0)
     model.fit(X, y, sample_weight=w / w.mean())

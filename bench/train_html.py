@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from quality import CACHE, load_pages, page_html, shingle_counts, shingle_scores  # noqa: E402
-from train_blocks import export, part_of  # noqa: E402
+from train_blocks import fit_stage, part_of  # noqa: E402
 
 from cleaner import blockmodel, extract  # noqa: E402
 from cleaner.language import guess_language  # noqa: E402
@@ -78,29 +78,12 @@ def load(workers: int) -> list[dict]:
 
 
 def fit(pages: list[dict], args):
-    import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
     rows = [r for p in pages for r in p["rows"]]
-    X = np.array(rows, dtype=np.float64)
-    y = np.array([lab >= 0.5 for p in pages for lab in p["label"]], dtype=int)
-    # Each page weighs the same in the benchmark; within a page, lines weigh by their tokens.
-    w = np.array([(1 + t) / (1 + sum(p["tokens"])) for p in pages for t in p["tokens"]])
     # The more of a line trafilatura's extractions hold and the likelier the text track's block
     # model finds it, the likelier it is main text: those features may only raise the odds.
     increasing = {"in_main", "in_recall", "own_in_main", "own_in_recall", "block_model"}
     monotonic = [1 if name in increasing else 0 for name in extract.ensemble_names()]
-    model = HistGradientBoostingClassifier(monotonic_cst=monotonic, max_iter=args.trees, max_depth=args.depth, learning_rate=0.1,
-                                           max_leaf_nodes=2 ** args.depth, min_samples_leaf=40,
-                                           early_stopping=False, random_state=0)
-    model.fit(X, y, sample_weight=w / w.mean())
-    exported = export(model, [])
-    base, trees = blockmodel._trees(exported)
-    gap = float(np.max(np.abs(model.decision_function(X[:500]) - np.array(blockmodel.ensemble(base, trees, rows[:500])))))
-    assert gap < 1e-3, f"exported trees disagree with scikit-learn by {gap}"
-    return exported
-
-
-BLOCK_THRESHOLD = blockmodel.load_model().threshold
+    return fit_stage(rows, pages, args, monotonic=monotonic)
 
 
 def decode(page: dict, values: list[float], threshold: float, smooth: float, keep_agreed: bool) -> str:
