@@ -35,7 +35,7 @@ from .extract import ExtractError
 from .pipeline import InputTooLargeError, explain_text
 from .progress import Progress
 from .readers import (COMPRESSIONS, RECORD_KINDS, InflateLimitError, RecordError, classify, open_input,
-                      parse_record, read_jsonl, read_limited, read_parquet)
+                      numbered_lines, parse_record, read_jsonl, read_limited, read_parquet)
 from .trace import Explained
 from .writers import (ParquetOutput, atomic_file, compressed_writer, jsonl_line, output_record,
                       parquet_compression, remove_stale_temps)
@@ -776,17 +776,9 @@ def _process_lines(batch: tuple[int, list[tuple[int, bytes | None]]]) -> tuple[b
 def _line_batches(stream: BinaryIO, max_bytes: int, size: int = 64) -> Iterator[tuple[int, list[tuple[int, bytes | None]]]]:
     """Numbered lines in batches; a line over ``max_bytes`` is skipped unread (``None``)."""
     batch: list[tuple[int, bytes | None]] = []
-    index = number = 0
-    while True:
-        line = stream.readline(max_bytes + 1)
-        if not line:
-            break
-        number += 1
-        if len(line) > max_bytes and not line.endswith(b"\n"):
-            while (rest := stream.readline(1 << 16)) and not rest.endswith(b"\n"):
-                pass
-            line = None
-        batch.append((number, line))
+    index = 0
+    for numbered in numbered_lines(stream, max_bytes):
+        batch.append(numbered)
         if len(batch) >= size:
             yield index, batch
             index, batch = index + 1, []

@@ -143,6 +143,20 @@ def read_jsonl(stream: BinaryIO, source: str, *, text_field: str = "text", id_fi
     RecordError(source='x.jsonl', line=2, reason='not valid JSON: Expecting property name enclosed in double quotes at column 2')
     x.jsonl:3
     """
+    for number, line in numbered_lines(stream, max_bytes, first_line=first_line):
+        if line is None:
+            yield RecordError(source, number, f"line longer than {max_bytes} bytes (max_bytes)")
+        elif line.strip():
+            yield parse_record(line, source, number, text_field=text_field, id_field=id_field)
+
+
+def numbered_lines(stream: BinaryIO, max_bytes: int, *, first_line: int = 1) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) for each line of ``stream``; a line over ``max_bytes`` is skipped
+    without being held in memory and comes as ``None``.
+
+    >>> list(numbered_lines(io.BytesIO(b"ab\\n" + b"x" * 10 + b"\\ncd"), 5))
+    [(1, b'ab\\n'), (2, None), (3, b'cd')]
+    """
     number = first_line - 1
     while True:
         line = stream.readline(max_bytes + 1)
@@ -151,11 +165,9 @@ def read_jsonl(stream: BinaryIO, source: str, *, text_field: str = "text", id_fi
         number += 1
         if len(line) > max_bytes and not line.endswith(b"\n"):
             _skip_rest_of_line(stream)
-            yield RecordError(source, number, f"line longer than {max_bytes} bytes (max_bytes)")
-            continue
-        if not line.strip():
-            continue
-        yield parse_record(line, source, number, text_field=text_field, id_field=id_field)
+            yield number, None
+        else:
+            yield number, line
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:
