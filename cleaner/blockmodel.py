@@ -217,16 +217,25 @@ def _trees(stage: dict) -> tuple[float, Trees]:
                            for t in stage["trees"]]
 
 
-@functools.lru_cache(maxsize=1)
-def load_model() -> Model | None:
-    """The shipped model, or None when the package has none."""
-    entry = resources.files("cleaner") / "models" / "blocks.json"
+def read_model_file(name: str, features: list[str], trainer: str) -> dict | None:
+    """The shipped model file ``cleaner/models/NAME`` as data, None when the package has none;
+    a model trained on other features than ``features`` is an error naming its ``trainer``."""
+    entry = resources.files("cleaner") / "models" / name
     if not entry.is_file():
         return None
     data = json.loads(entry.read_text(encoding="utf-8"))
-    if data["features"] != feature_names():
-        raise ValueError("cleaner/models/blocks.json was trained on other features; retrain it "
-                         "with bench/train_blocks.py")
+    if data["features"] != features:
+        raise ValueError(f"cleaner/models/{name} was trained on other features; retrain it "
+                         f"with {trainer}")
+    return data
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> Model | None:
+    """The shipped model, or None when the package has none."""
+    data = read_model_file("blocks.json", feature_names(), "bench/train_blocks.py")
+    if data is None:
+        return None
     return Model(data["features"], [_trees(stage) for stage in data["stages"]], data["threshold"],
                  data["smooth"])
 

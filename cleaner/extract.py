@@ -323,17 +323,10 @@ def load_ensemble() -> EnsembleModel | None:
 
 @functools.lru_cache(maxsize=1)
 def _load_ensemble() -> EnsembleModel | None:
-    import json
-    from importlib import resources
-
     from . import blockmodel
-    entry = resources.files("cleaner") / "models" / "html_blocks.json"
-    if not entry.is_file():
+    data = blockmodel.read_model_file("html_blocks.json", ensemble_names(), "bench/train_html.py")
+    if data is None:
         return None
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    if data["features"] != ensemble_names():
-        raise ValueError("cleaner/models/html_blocks.json was trained on other features; retrain it "
-                         "with bench/train_html.py")
     base, trees = blockmodel._trees(data["stages"][0])
     return EnsembleModel(base, trees, data["threshold"], data["smooth"], data.get("keep_agreed", False))
 
