@@ -67,6 +67,7 @@ class Rule(NamedTuple):
     lines: regex.Pattern | None
     spans: regex.Pattern | None
     openings: regex.Pattern | None = None  # matched at the start: removes a paragraph of any length
+    family: str = ""   # the pack's optional ``family`` (how explain pages group it), else ""
 
 
 class Verdict(NamedTuple):
@@ -94,13 +95,16 @@ def load_pack(path: str | Path | None = None, *, text: str | None = None, source
     for name, category in table.items():
         if not isinstance(category, dict):
             continue
-        unknown = set(category) - {"lines", "spans", "openings"}
+        unknown = set(category) - {"lines", "spans", "openings", "family"}
         if unknown:
             raise RuleError(f"{path or source}: [{name}] has unknown keys {sorted(unknown)}; "
-                            "use 'lines', 'spans' and 'openings'")
+                            "use 'lines', 'spans', 'openings' and 'family'")
+        family = category.get("family", "")
+        if not isinstance(family, str):
+            raise RuleError(f"{path or source}: [{name}] family must be a string")
         rules.append(Rule(name, source, _compile(category.get("lines"), path or source, name),
                           _compile(category.get("spans"), path or source, name),
-                          _compile(category.get("openings"), path or source, name)))
+                          _compile(category.get("openings"), path or source, name), family))
     return rules
 
 

@@ -33,6 +33,9 @@ related links, credits), repair mojibake, and write tidy, normalised text.
   zstdcat x.jsonl.zst | cleaner clean --jsonl - | zstd > clean.jsonl.zst
                                                 JSON lines through a pipeline
   cleaner explain page.txt                      show what would be removed or repaired, and why
+  cleaner explain pages/ --html explain.html    the same as a page: every line, kept or removed
+  cleaner report report.jsonl --html report.html
+                                                a batch run's report as a page with plots
 """
 
 
@@ -95,10 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     explain = commands.add_parser(
         "explain", parents=[common], help="show what would be removed or repaired, and why",
-        description="Print every repair and removal cleaning FILE would make, naming the rule "
-                    "or repair behind each, then the cleaned text.")
-    explain.add_argument("file", metavar="FILE", help="the document to explain, or - for stdin")
+        description="Print every repair and removal cleaning each INPUT would make, naming the rule "
+                    "or repair behind each, then the cleaned text; or, with --html, write a page "
+                    "showing every line of every document kept or removed, and why.")
+    explain.add_argument("inputs", nargs="+", metavar="INPUT",
+                         help="a document, a folder (its .txt/.html/.htm files), or - for stdin")
     explain.add_argument("--trace-only", action="store_true", help="print the changes, not the text")
+    explain.add_argument("--html", metavar="OUT.html",
+                         help="write a self-contained page (one collapsible section per document) "
+                              "instead of printing")
+
+    report = commands.add_parser(
+        "report", help="summarise the --report file of a batch run",
+        description="Read the --report FILE.jsonl a batch run (cleaner clean --report) wrote and "
+                    "print its totals, or write a page with plots with --html "
+                    "(needs matplotlib: pip install 'cleaner[report]').")
+    report.add_argument("report", metavar="REPORT.jsonl", help="the report of a batch run")
+    report.add_argument("--html", metavar="OUT.html", help="write the summary page here")
     return parser
 
 
@@ -121,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         # `kill` stops a run the way Ctrl-C does: workers end, temporary files go.
         previous_term = signal.signal(signal.SIGTERM, _terminate)
     try:
+        if args.command == "report":
+            return _report(args)
         config = _config(args)
         if args.command == "clean":
             return _clean(args, config)
@@ -244,24 +262,138 @@ def _finish(summary: Summary) -> int:
 
 
 def _explain(args: argparse.Namespace, config: CleanerConfig) -> int:
-    source = "<stdin>" if args.file == "-" else args.file
+    if "-" in args.inputs and args.inputs != ["-"]:
+        raise UsageError("- (stdin) cannot be mixed with file inputs")
+    paths = _explain_inputs(args.inputs)
+    if not paths:
+        raise UsageError(f"no .txt, .html or .htm file in {', '.join(args.inputs)}")
+    if args.html:
+        return _explain_html(args, paths, config)
+    colour = _use_colour(sys.stdout)
+    status = EXIT_OK
+    for path in paths:
+        explained = _explain_one(path, args.format, config)
+        if isinstance(explained, str):
+            print(f"cleaner: {explained}", file=sys.stderr)
+            status = EXIT_FAILURES
+            continue
+        source, _, _, result = explained
+        print(_paint(f"== {source}: {len(result.changes)} changes", "1", colour))
+        if not result.changes:
+            print("no changes")
+        for change in result.changes:
+            print(_paint(change.describe(), _change_colour(change), colour))
+        if not args.trace_only:
+            print(_paint("== cleaned text", "1", colour))
+            sys.stdout.write(result.text)
+    return status
+
+
+_EXPLAIN_SUFFIXES = (".txt", ".html", ".htm")
+
+
+def _explain_inputs(inputs: list[str]) -> list[str]:
+    """The documents to explain: files as given, the .txt/.html/.htm files of folders, sorted."""
+    paths: list[str] = []
+    for given in inputs:
+        path = Path(given)
+        if given != "-" and path.is_dir():
+            paths += sorted(str(p) for p in path.rglob("*")
+                            if p.is_file() and p.suffix.lower() in _EXPLAIN_SUFFIXES)
+        else:
+            paths.append(given)
+    return paths
+
+
+def _explain_one(path: str, format: str | None, config: CleanerConfig):
+    """(source, decoded text, format used, Explained), or the reason it could not be explained."""
+    from .decode import decode
+    from .pipeline import explain_text, resolve_format
+
+    source = "<stdin>" if path == "-" else path
     try:
-        data = _read_stdin() if args.file == "-" else Path(args.file).read_bytes()
+        data = _read_stdin() if path == "-" else Path(path).read_bytes()
     except OSError as error:
-        print(f"cleaner: {source}: cannot read: {error.strerror or error}", file=sys.stderr)
-        return EXIT_FAILURES
-    fmt = args.format or (format_for(Path(args.file)) if args.file != "-" else "auto")
+        return f"{source}: cannot read: {error.strerror or error}"
     try:
-        result = clean_bytes(data, source=source, format=fmt, config=config)
+        if not data.strip():
+            raise DecodeError(f"{source}: empty input, nothing to clean")
+        if len(data) > config.max_bytes:
+            raise InputTooLargeError(f"{source}: {len(data)} bytes, over the limit of {config.max_bytes}")
+        text = decode(data, source=source).text
+        fmt = resolve_format(text, format or (format_for(Path(path)) if path != "-" else "auto"))
+        return source, text, fmt, explain_text(text, format=fmt, config=config)
     except _DOCUMENT_ERRORS as error:
-        print(f"cleaner: {error}", file=sys.stderr)
-        return EXIT_FAILURES
-    print(f"== {source}: {len(result.changes)} changes")
-    print(result.report())
-    if not args.trace_only:
-        print("== cleaned text")
-        sys.stdout.write(result.text)
+        return str(error)
+
+
+def _explain_html(args: argparse.Namespace, paths: list[str], config: CleanerConfig) -> int:
+    from .views import load_families
+    from .views.explain import document_view, explain_page
+
+    families = load_families(config.languages, config.extra_rule_files)
+    views, failures = [], []
+    for path in paths:
+        explained = _explain_one(path, args.format, config)
+        if isinstance(explained, str):
+            print(f"cleaner: {explained}", file=sys.stderr)
+            failures.append(explained)
+            continue
+        source, text, fmt, result = explained
+        views.append(document_view(source, text, result, format=fmt))
+    page = explain_page(views, families, failures=failures)
+    _write_page(args.html, page)
+    print(f"cleaner: wrote {args.html} ({len(views)} documents"
+          + (f", {len(failures)} not explained" if failures else "") + ")", file=sys.stderr)
+    return EXIT_FAILURES if failures else EXIT_OK
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .views.report import MissingPlotLibrary, read_report, report_page
+
+    try:
+        stats = read_report(args.report)
+    except OSError as error:
+        raise UsageError(f"cannot read {args.report}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    if not args.html:
+        print("\n".join(stats.lines()))
+        return EXIT_OK
+    try:
+        page = report_page(stats, title=f"cleaner report: {Path(args.report).name}")
+    except MissingPlotLibrary as error:
+        raise UsageError(str(error)) from None
+    _write_page(args.html, page)
+    print(f"cleaner: wrote {args.html} ({stats.documents} documents, {stats.failed} failed)", file=sys.stderr)
     return EXIT_OK
+
+
+def _write_page(path: str, page: str) -> None:
+    target = Path(path)
+    if target.parent != Path(""):
+        target.parent.mkdir(parents=True, exist_ok=True)
+    temp = target.with_name(f".{target.name}.part")
+    temp.write_text(page, encoding="utf-8")
+    temp.replace(target)
+
+
+def _use_colour(stream) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    import os
+
+    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+
+
+def _change_colour(change) -> str:
+    """ANSI colour of a trace line: removals red, repairs green, other changes yellow."""
+    if change.stage == "repair":
+        return "32"
+    return "31" if change.is_removal else "33"
+
+
+def _paint(text: str, code: str, colour: bool) -> str:
+    return f"\x1b[{code}m{text}\x1b[0m" if colour else text
 
 
 if __name__ == "__main__":

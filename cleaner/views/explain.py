@@ -1,0 +1,339 @@
+"""The explain page: each document as it came in, every line kept or removed, and why.
+
+:func:`trace_lines` lays a trace over the text the text stages received: each line gets the
+change that removed it (if any), the spans cut out of it and the repairs made in it.
+:func:`explain_page` renders documents as one self-contained HTML page (inline CSS and a small
+inline script for the filter, nothing fetched), each document a collapsible section so that a
+page of a thousand documents opens at once.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from .. import extract
+from ..normalise import _LINE_BREAK, normalise_characters
+from ..trace import Change, Explained
+from . import BASE_CSS, Families, escape, family_css, legend_html, repair_codec, rule_detail, rule_id
+
+# Trace rules of the extract stage that remove a page line (the others describe the whole page).
+_LINE_EXTRACTORS = ("html_block_ensemble:",)
+
+
+class LineView(NamedTuple):
+    """One input line with what cleaning did to it."""
+
+    number: int                 # 1-based, in the text the text stages received
+    text: str                   # as it came in
+    removal: Change | None      # the change that removed the whole line, if any
+    cuts: tuple[Change, ...]    # spans cut out of a kept line (a credit glued to a caption)
+    repairs: tuple[Change, ...]  # mojibake repaired in the line
+
+    @property
+    def removed(self) -> bool:
+        return self.removal is not None
+
+
+class DocumentView(NamedTuple):
+    """A document's lines and the changes that concern the whole of it."""
+
+    source: str
+    format: str                 # "text" or "html"
+    lines: list[LineView]
+    notes: list[Change]         # extraction steps, and changes no line could be found for
+    chars_in: int
+    chars_out: int
+
+
+def trace_lines(text: str, changes: list[Change]) -> tuple[list[LineView], list[Change]]:
+    """Place each change of the text stages on the line of ``text`` it acted on.
+
+    Returns the lines and the changes not placed: those about the whole text, and those of the
+    repair round that runs on the cleaned output (whose line numbers count output lines), when
+    no line with their text is found.
+
+    >>> lines, rest = trace_lines("Title\\nAd\\nBody text.", [Change("boilerplate", "ad_label", "Ad", "", 2)])
+    >>> [(line.number, line.removal.rule if line.removed else "kept") for line in lines]
+    [(1, 'kept'), (2, 'ad_label'), (3, 'kept')]
+    """
+    raw = text.split("\n")
+    display: list[str] = _LINE_BREAK.sub("\n", text).split("\n")
+    # repair counts lines split at "\n" only; normalise (and so boilerplate) at every line break
+    first_of: list[int] = []
+    extra = 0
+    for index, line in enumerate(raw):
+        first_of.append(index + extra)
+        body = line[:-1] if line.endswith("\r") and index < len(raw) - 1 else line
+        extra += len(_LINE_BREAK.findall(body))
+    repaired = list(display)
+    repairs: dict[int, list[Change]] = {}
+    removal: dict[int, Change] = {}
+    cuts: dict[int, list[Change]] = {}
+    block: dict[int, str] = {}      # current text of the block starting on a line
+    span: dict[int, int] = {}       # lines a re-joined (unwrapped) block covers
+    unplaced: list[Change] = []
+    text_round = False              # past the first repair round: later repairs are the settle round
+    for change in changes:
+        if change.stage == "repair" and not text_round and 0 < change.line <= len(raw):
+            at = first_of[change.line - 1]
+            repairs.setdefault(at, []).append(change)
+            repaired[at] = repaired[at].replace(change.before, change.after, 1)
+            continue
+        if change.stage == "repair":
+            _place_by_text(change, display, repairs, unplaced)
+            continue
+        text_round = True
+        if change.stage == "normalise" and change.rule == "unwrap" and change.line:
+            block[change.line - 1] = change.after
+            span[change.line - 1] = change.before.count("\n") + 1
+            continue
+        if change.stage != "boilerplate" or not 0 < change.line <= len(display):
+            unplaced.append(change)
+            continue
+        at = change.line - 1
+        if at in removal:
+            unplaced.append(change)  # a later round's numbering: not this line
+            continue
+        current = block.get(at)
+        if current is None:
+            current = normalise_characters(repaired[at]).strip()
+        if change.before == current:
+            removal[at] = change
+            for covered in range(at + 1, at + span.get(at, 1)):
+                removal.setdefault(covered, change)
+        elif change.before and change.before in current:
+            start = current.index(change.before)
+            cuts.setdefault(at, []).append(change)
+            block[at] = (current[:start] + " " + current[start + len(change.before):]).strip()
+        else:
+            unplaced.append(change)
+    lines = [LineView(index + 1, line, removal.get(index), tuple(cuts.get(index, ())),
+                      tuple(repairs.get(index, ())))
+             for index, line in enumerate(display)]
+    return lines, unplaced
+
+
+def _place_by_text(change: Change, display: list[str], repairs: dict[int, list[Change]],
+                   unplaced: list[Change]) -> None:
+    for index, line in enumerate(display):
+        if change.before and change.before in line:
+            repairs.setdefault(index, []).append(change)
+            return
+    unplaced.append(change)
+
+
+def document_view(source: str, text: str, result: Explained, *, format: str = "text",
+                  url: str | None = None) -> DocumentView:
+    """The view of one cleaned document: ``text`` as the cleaner received it (after decoding),
+    ``result`` what :func:`cleaner.pipeline.explain_text` returned for it, ``format`` the format
+    it was cleaned as ("text" or "html").  For HTML the lines shown are those the text stages
+    received (trafilatura's main text, the page's lines when that fell back, or the page lines
+    the block ensemble judged), so the extraction runs again here."""
+    changes = result.changes
+    if format != "html":
+        lines, notes = trace_lines(text, changes)
+        return DocumentView(source, "text", lines, notes, len(text), len(result.text))
+    page_wide = [c for c in changes if c.stage == "extract" and not c.rule.startswith(_LINE_EXTRACTORS)]
+    rest = [c for c in changes if c.stage != "extract"]
+    if any(c.rule == "html_block_ensemble" for c in page_wide):
+        return _ensemble_view(source, text, result, page_wide, changes)
+    extraction = extract.extract_main_text(text, url=url)
+    fallback = any(c.rule == "page_lines_fallback" for c in page_wide)
+    lines, notes = trace_lines(extraction.page_lines if fallback else extraction.main_text, rest)
+    return DocumentView(source, "html", lines, page_wide + notes, len(text), len(result.text))
+
+
+def _ensemble_view(source: str, html: str, result: Explained, page_wide: list[Change],
+                   changes: list[Change]) -> DocumentView:
+    """Every page line: those the ensemble dropped, and the kept ones through the text stages."""
+    texts = [line for line in extract.page_lines(html).split("\n") if line.strip()]
+    dropped = {c.line: c for c in changes if c.stage == "extract" and c.rule.startswith(_LINE_EXTRACTORS)}
+    kept = [text for number, text in enumerate(texts, 1) if number not in dropped]
+    kept_lines, notes = trace_lines("\n".join(kept), [c for c in changes if c.stage != "extract"])
+    following = iter(kept_lines)
+    lines = []
+    for number, text in enumerate(texts, 1):
+        if number in dropped:
+            lines.append(LineView(number, text, dropped[number], (), ()))
+        else:
+            line = next(following)
+            lines.append(line._replace(number=number))
+    return DocumentView(source, "html", lines, page_wide + notes, len(html), len(result.text))
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+_CSS = BASE_CSS + """
+.bar{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;padding:6px 0;z-index:2}
+.bar label{margin-right:14px}.bar button{margin-right:6px}
+details.doc{border:1px solid #ddd;border-radius:6px;margin:10px 0}
+details.doc>summary{cursor:pointer;padding:6px 10px;background:#fafafa;border-radius:6px}
+details.doc[open]>summary{border-bottom:1px solid #ddd;border-radius:6px 6px 0 0}
+.doc .src{font-weight:600}.doc .meta{color:#555}
+.lines{padding:4px 0;font:13px/1.45 ui-monospace,"DejaVu Sans Mono",monospace}
+.lines>div{white-space:pre-wrap;word-break:break-word;padding:1px 8px 1px 58px;text-indent:-50px}
+.lines i{display:inline-block;width:42px;margin-right:8px;text-align:right;color:#999;font-style:normal;text-indent:0}
+.r{background:color-mix(in srgb,var(--c) 12%,#fff);border-left:4px solid var(--c)}
+.r s,s.c{text-decoration-color:var(--c);text-decoration-thickness:2px;color:#555}
+s.c{background:color-mix(in srgb,var(--c) 15%,#fff)}
+b.t{font:600 11px/1 system-ui,sans-serif;color:#fff;background:var(--c);border-radius:3px;padding:2px 5px;
+ margin-left:8px;white-space:nowrap;text-indent:0;display:inline-block}
+.m{border-left:4px solid #2e7d32;background:#f1f8e9}
+.fix{font:12px/1.3 system-ui,sans-serif;color:#1b5e20;margin-left:8px;white-space:normal}
+.fix del{background:#ffcdd2;text-decoration:none;padding:0 2px}.fix ins{background:#c8e6c9;text-decoration:none;padding:0 2px}
+.notes{font:12px/1.4 system-ui,sans-serif;color:#444;padding:4px 10px;margin:0;list-style:none}
+body.only .lines>div.k{display:none}
+table.index td:nth-child(2){word-break:break-all}
+.chips b.t{margin:0 4px 0 0}
+"""
+
+_SCRIPT = """
+(function () {
+  var body = document.body, only = document.getElementById("only-changed");
+  function filter() { body.classList.toggle("only", only.checked); }
+  only.addEventListener("change", filter);
+  filter();
+  function openTarget() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") { target.open = true; }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
+  function setAll(open) {
+    var all = document.querySelectorAll("details.doc");
+    for (var i = 0; i < all.length; i++) { all[i].open = open; }
+  }
+  document.getElementById("open-all").addEventListener("click", function () { setAll(true); });
+  document.getElementById("close-all").addEventListener("click", function () { setAll(false); });
+  document.documentElement.setAttribute("data-script", "ready");
+})();
+"""
+
+
+def _tag(rule: str, families: Families) -> str:
+    family = families.of(rule)
+    detail = rule_detail(rule)
+    shown = escape(rule_id(rule)) + (f" {escape(detail)}" if detail else "")
+    return f'<b class="t f-{family.id}" title="{escape(family.label)}: {escape(families.about(rule))}">{shown}</b>'
+
+
+def _line_html(line: LineView, families: Families) -> str:
+    number = f"<i>{line.number}</i>"
+    if line.removal is not None:
+        family = families.of(line.removal.rule)
+        return (f'<div class="r f-{family.id}">{number}<s>{escape(line.text)}</s>'
+                f'{_tag(line.removal.rule, families)}{_repairs_html(line.repairs)}</div>')
+    body = escape(line.text)
+    for cut in line.cuts:
+        family = families.of(cut.rule)
+        marked = escape(cut.before)
+        if marked and marked in body:
+            body = body.replace(marked, f'<s class="c f-{family.id}">{marked}</s>{_tag(cut.rule, families)}', 1)
+        else:
+            body += f' <s class="c f-{family.id}">{marked}</s>{_tag(cut.rule, families)}'
+    if line.cuts or line.repairs:
+        return f'<div class="{"m" if line.repairs else "x"}">{number}{body}{_repairs_html(line.repairs)}</div>'
+    return f'<div class="k">{number}{body}</div>'
+
+
+def _repairs_html(repairs: tuple[Change, ...]) -> str:
+    return "".join(
+        f'<span class="fix" title="{escape(change.stage)}/{escape(change.rule)}">repaired '
+        f'<del>{escape(change.before)}</del> → <ins>{escape(change.after)}</ins> '
+        f'(text decoded as <b>{escape(repair_codec(change.rule))}</b>: <code>{escape(change.rule)}</code>)</span>'
+        for change in repairs)
+
+
+def _document_counts(view: DocumentView, families: Families) -> tuple[Counter, int, int]:
+    removed = Counter(families.of(line.removal.rule).id for line in view.lines if line.removal is not None)
+    for line in view.lines:
+        for cut in line.cuts:
+            removed[families.of(cut.rule).id] += 1
+    repairs = sum(len(line.repairs) for line in view.lines)
+    shown = sum(1 for line in view.lines if line.text.strip())
+    return removed, repairs, shown
+
+
+def _chips(removed: Counter, families: Families) -> str:
+    return "".join(f'<b class="t f-{family}">{escape(families.families[family].label)} {count}</b>'
+                   for family, count in removed.most_common())
+
+
+def _note_html(change: Change, families: Families) -> str:
+    if change.stage == "extract" and not change.line:
+        return f"<li>{escape(change.stage)}/<code>{escape(change.rule)}</code>: {escape(change.before)} → {escape(change.after)}</li>"
+    if change.is_removal:
+        return (f"<li>removed {_tag(change.rule, families)} (output line {change.line} of a second round): "
+                f"<s>{escape(change.before)}</s></li>")
+    return (f"<li>{escape(change.stage)}/<code>{escape(change.rule)}</code> on line {change.line}: "
+            f"<del>{escape(change.before)}</del> → <ins>{escape(change.after)}</ins></li>")
+
+
+def _document_html(index: int, view: DocumentView, families: Families, open_: bool) -> tuple[str, str]:
+    """The document's section and its row in the index."""
+    removed, repairs, shown = _document_counts(view, families)
+    lines_removed = sum(1 for line in view.lines if line.removed)
+    share = view.chars_out / view.chars_in if view.chars_in else 0.0
+    summary = (f'<span class="src">{escape(view.source)}</span> <span class="meta">— {view.format}, '
+               f'{shown} lines, {lines_removed} removed, {repairs} repaired, '
+               f'{share:.0%} of the characters kept</span> <span class="chips">{_chips(removed, families)}</span>')
+    notes = "".join(_note_html(change, families) for change in view.notes)
+    heading = ""
+    if view.format == "html":
+        heading = ('<ul class="notes"><li>An HTML page: the lines below are the text taken from it '
+                   '(the extractor left out the rest of the page); then the text stages ran on them.</li>'
+                   f'{notes}</ul>')
+    elif notes:
+        heading = f'<ul class="notes">{notes}</ul>'
+    body = "".join(_line_html(line, families) for line in view.lines if line.text.strip())
+    section = (f'<details class="doc" id="d{index}"{" open" if open_ else ""}><summary>{summary}</summary>'
+               f'{heading}<div class="lines">{body}</div></details>')
+    row = (f'<tr><td class="n">{index}</td><td><a href="#d{index}">{escape(view.source)}</a></td>'
+           f'<td class="n">{shown}</td><td class="n">{lines_removed}</td><td class="n">{repairs}</td>'
+           f'<td class="n">{share:.0%}</td><td class="chips">{_chips(removed, families)}</td></tr>')
+    return section, row
+
+
+def explain_page(views: Iterable[DocumentView], families: Families, *, failures: Iterable[str] = (),
+                 title: str = "cleaner explain", open_documents: int = 1) -> str:
+    """The whole page: legend, filter, index (for several documents) and one section each, the
+    first ``open_documents`` of them open (the others open on a click)."""
+    sections, rows = [], []
+    totals: Counter = Counter()
+    views = list(views)
+    for index, view in enumerate(views, 1):
+        section, row = _document_html(index, view, families, open_=index <= open_documents)
+        sections.append(section)
+        rows.append(row)
+        removed, _, _ = _document_counts(view, families)
+        totals.update(removed)
+    failed = list(failures)
+    index_html = ""
+    if len(views) > 1:
+        index_html = ('<h2>Documents</h2><table class="index"><tr><th class="n">#</th><th>document</th>'
+                      '<th class="n">lines</th><th class="n">removed</th><th class="n">repaired</th>'
+                      '<th class="n">kept</th><th>removed by family</th></tr>' + "".join(rows) + "</table>")
+    failed_html = ""
+    if failed:
+        failed_html = "<h2>Not explained</h2><ul>" + "".join(f"<li>{escape(f)}</li>" for f in failed) + "</ul>"
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{escape(title)}</title><style>{_CSS}{family_css(families)}</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p class="lead">{len(views)} document{"s" if len(views) != 1 else ""}. Each line is shown as it came in.
+Removed lines are <s>struck through</s> and coloured by the family of the rule that removed them,
+with the rule id (and its score, when the rule has one) in a label; hover a label for what the rule removes.
+A part cut out of a kept line is struck through in place. A repaired line has a green edge and shows the text
+before → after, with the codec the text had been wrongly decoded with.</p>
+{legend_html(families, totals)}
+<div class="bar"><label><input type="checkbox" id="only-changed"> only removed, cut and repaired lines</label>
+<button type="button" id="open-all">open all documents</button><button type="button" id="close-all">close all</button></div>
+{index_html}{failed_html}
+<h2>Lines</h2>
+{"".join(sections)}
+<script>{_SCRIPT}</script>
+</body></html>
+"""
