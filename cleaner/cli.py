@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--html", metavar="OUT.html",
                          help="write a self-contained page (one collapsible section per document) "
                               "instead of printing")
+    explain.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                         help="with --html, worker processes (default: all cores)")
 
     report = commands.add_parser(
         "report", help="summarise the --report file of a batch run",
@@ -327,20 +329,39 @@ def _explain_one(path: str, format: str | None, config: CleanerConfig):
         return str(error)
 
 
+def _explain_view(task: tuple[str, str | None, CleanerConfig]):
+    """A document's view for the page, or the reason it could not be explained (in a worker)."""
+    from .views.explain import document_view
+
+    path, format, config = task
+    explained = _explain_one(path, format, config)
+    if isinstance(explained, str):
+        return explained
+    source, text, fmt, result = explained
+    return document_view(source, text, result, format=fmt)
+
+
 def _explain_html(args: argparse.Namespace, paths: list[str], config: CleanerConfig) -> int:
+    import multiprocessing
+
     from .views import load_families
-    from .views.explain import document_view, explain_page
+    from .views.explain import explain_page
 
     families = load_families(config.languages, config.extra_rule_files)
+    jobs = min(args.jobs or default_jobs(), len(paths))
+    tasks = [(path, args.format, config) for path in paths]
+    if jobs > 1 and "-" not in paths:
+        with multiprocessing.get_context().Pool(jobs) as pool:
+            outcomes = list(pool.imap(_explain_view, tasks, chunksize=4))
+    else:
+        outcomes = [_explain_view(task) for task in tasks]
     views, failures = [], []
-    for path in paths:
-        explained = _explain_one(path, args.format, config)
-        if isinstance(explained, str):
-            print(f"cleaner: {explained}", file=sys.stderr)
-            failures.append(explained)
-            continue
-        source, text, fmt, result = explained
-        views.append(document_view(source, text, result, format=fmt))
+    for outcome in outcomes:
+        if isinstance(outcome, str):
+            print(f"cleaner: {outcome}", file=sys.stderr)
+            failures.append(outcome)
+        else:
+            views.append(outcome)
     page = explain_page(views, families, failures=failures)
     _write_page(args.html, page)
     print(f"cleaner: wrote {args.html} ({len(views)} documents"

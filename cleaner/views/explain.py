@@ -8,6 +8,7 @@ page of a thousand documents opens at once.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -176,12 +177,14 @@ details.doc[open]>summary{border-bottom:1px solid #ddd;border-radius:6px 6px 0 0
 .lines>div{white-space:pre-wrap;word-break:break-word;padding:1px 8px 1px 58px;text-indent:-50px}
 .lines i{display:inline-block;width:42px;margin-right:8px;text-align:right;color:#999;font-style:normal;text-indent:0}
 .r{background:color-mix(in srgb,var(--c) 12%,#fff);border-left:4px solid var(--c)}
+.r b.t{background:var(--c)}
 .r s,s.c{text-decoration-color:var(--c);text-decoration-thickness:2px;color:#555}
 s.c{background:color-mix(in srgb,var(--c) 15%,#fff)}
 b.t{font:600 11px/1 system-ui,sans-serif;color:#fff;background:var(--c);border-radius:3px;padding:2px 5px;
  margin-left:8px;white-space:nowrap;text-indent:0;display:inline-block}
 .m{border-left:4px solid #2e7d32;background:#f1f8e9}
 .fix{font:12px/1.3 system-ui,sans-serif;color:#1b5e20;margin-left:8px;white-space:normal}
+.lines mark{background:#ffcdd2}
 .fix del{background:#ffcdd2;text-decoration:none;padding:0 2px}.fix ins{background:#c8e6c9;text-decoration:none;padding:0 2px}
 .notes{font:12px/1.4 system-ui,sans-serif;color:#444;padding:4px 10px;margin:0;list-style:none}
 body.only .lines>div.k{display:none}
@@ -201,6 +204,20 @@ _SCRIPT = """
   }
   window.addEventListener("hashchange", openTarget);
   openTarget();
+  function fill(section) {
+    var lines = section.querySelector(".lines"), held = section.querySelector("script[type='text/x-lines']");
+    if (held && !lines.hasChildNodes()) { lines.innerHTML = held.textContent; }
+  }
+  document.addEventListener("toggle", function (event) {
+    if (event.target.open && event.target.classList.contains("doc")) { fill(event.target); }
+  }, true);
+  var about = JSON.parse(document.getElementById("rule-about").textContent);
+  document.addEventListener("mouseover", function (event) {
+    var tag = event.target;
+    if (tag.tagName === "B" && tag.classList.contains("t") && !tag.title) {
+      tag.title = about[tag.textContent.split(" ")[0]] || "";
+    }
+  });
   function setAll(open) {
     var all = document.querySelectorAll("details.doc");
     for (var i = 0; i < all.length; i++) { all[i].open = open; }
@@ -212,11 +229,12 @@ _SCRIPT = """
 """
 
 
-def _tag(rule: str, families: Families) -> str:
-    family = families.of(rule)
+def _tag(rule: str, family: str = "") -> str:
+    """The rule id (and score) as a label; ``family`` gives its colour when the line does not.
+    Its description appears on hover (the page script looks it up, once for all labels)."""
     detail = rule_detail(rule)
     shown = escape(rule_id(rule)) + (f" {escape(detail)}" if detail else "")
-    return f'<b class="t f-{family.id}" title="{escape(family.label)}: {escape(families.about(rule))}">{shown}</b>'
+    return f'<b class="t f-{family}">{shown}</b>' if family else f'<b class="t">{shown}</b>'
 
 
 def _line_html(line: LineView, families: Families) -> str:
@@ -224,15 +242,19 @@ def _line_html(line: LineView, families: Families) -> str:
     if line.removal is not None:
         family = families.of(line.removal.rule)
         return (f'<div class="r f-{family.id}">{number}<s>{escape(line.text)}</s>'
-                f'{_tag(line.removal.rule, families)}{_repairs_html(line.repairs)}</div>')
+                f'{_tag(line.removal.rule)}{_repairs_html(line.repairs)}</div>')
     body = escape(line.text)
+    for repair in line.repairs:
+        marked = escape(repair.before)
+        if marked and marked in body:
+            body = body.replace(marked, f'<mark>{marked}</mark>', 1)
     for cut in line.cuts:
-        family = families.of(cut.rule)
+        family = families.of(cut.rule).id
         marked = escape(cut.before)
         if marked and marked in body:
-            body = body.replace(marked, f'<s class="c f-{family.id}">{marked}</s>{_tag(cut.rule, families)}', 1)
+            body = body.replace(marked, f'<s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}', 1)
         else:
-            body += f' <s class="c f-{family.id}">{marked}</s>{_tag(cut.rule, families)}'
+            body += f' <s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}'
     if line.cuts or line.repairs:
         return f'<div class="{"m" if line.repairs else "x"}">{number}{body}{_repairs_html(line.repairs)}</div>'
     return f'<div class="k">{number}{body}</div>'
@@ -241,9 +263,20 @@ def _line_html(line: LineView, families: Families) -> str:
 def _repairs_html(repairs: tuple[Change, ...]) -> str:
     return "".join(
         f'<span class="fix" title="{escape(change.stage)}/{escape(change.rule)}">repaired '
-        f'<del>{escape(change.before)}</del> → <ins>{escape(change.after)}</ins> '
-        f'(text decoded as <b>{escape(repair_codec(change.rule))}</b>: <code>{escape(change.rule)}</code>)</span>'
+        f'<del>{escape(change.before)}</del> → <ins>{escape(change.after)}</ins> ({_repair_label(change.rule)})</span>'
         for change in repairs)
+
+
+def _repair_label(rule: str) -> str:
+    """What a repair undid, in words, with the trace rule.
+
+    >>> _repair_label("mojibake:cp874")
+    'UTF-8 that had been read as <b>cp874</b>: <code>mojibake:cp874</code>'
+    """
+    codec = repair_codec(rule)
+    if codec.startswith("ftfy "):
+        return f"mixed encodings, fixed by ftfy: <code>{escape(rule)}</code>"
+    return f"UTF-8 that had been read as <b>{escape(codec)}</b>: <code>{escape(rule)}</code>"
 
 
 def _document_counts(view: DocumentView, families: Families) -> tuple[Counter, int, int]:
@@ -257,7 +290,8 @@ def _document_counts(view: DocumentView, families: Families) -> tuple[Counter, i
 
 
 def _chips(removed: Counter, families: Families) -> str:
-    return "".join(f'<b class="t f-{family}">{escape(families.families[family].label)} {count}</b>'
+    return "".join(f'<b class="t f-{family}" title="{escape(families.families[family].about)}">'
+                   f'{escape(families.families[family].label)} {count}</b>'
                    for family, count in removed.most_common())
 
 
@@ -265,7 +299,7 @@ def _note_html(change: Change, families: Families) -> str:
     if change.stage == "extract" and not change.line:
         return f"<li>{escape(change.stage)}/<code>{escape(change.rule)}</code>: {escape(change.before)} → {escape(change.after)}</li>"
     if change.is_removal:
-        return (f"<li>removed {_tag(change.rule, families)} (output line {change.line} of a second round): "
+        return (f"<li>removed {_tag(change.rule, families.of(change.rule).id)} (output line {change.line} of a second round): "
                 f"<s>{escape(change.before)}</s></li>")
     return (f"<li>{escape(change.stage)}/<code>{escape(change.rule)}</code> on line {change.line}: "
             f"<del>{escape(change.before)}</del> → <ins>{escape(change.after)}</ins></li>")
@@ -288,12 +322,24 @@ def _document_html(index: int, view: DocumentView, families: Families, open_: bo
     elif notes:
         heading = f'<ul class="notes">{notes}</ul>'
     body = "".join(_line_html(line, families) for line in view.lines if line.text.strip())
-    section = (f'<details class="doc" id="d{index}"{" open" if open_ else ""}><summary>{summary}</summary>'
-               f'{heading}<div class="lines">{body}</div></details>')
+    if open_:
+        section = (f'<details class="doc" id="d{index}" open><summary>{summary}</summary>'
+                   f'{heading}<div class="lines">{body}</div></details>')
+    else:
+        # A closed document's lines wait as script text, which the browser skims without
+        # building them; the page script puts them in place when the section is opened.
+        section = (f'<details class="doc" id="d{index}"><summary>{summary}</summary>{heading}'
+                   f'<div class="lines"></div><script type="text/x-lines">{body}</script></details>')
     row = (f'<tr><td class="n">{index}</td><td><a href="#d{index}">{escape(view.source)}</a></td>'
            f'<td class="n">{shown}</td><td class="n">{lines_removed}</td><td class="n">{repairs}</td>'
            f'<td class="n">{share:.0%}</td><td class="chips">{_chips(removed, families)}</td></tr>')
     return section, row
+
+
+def _about_json(families: Families) -> str:
+    """Each rule id's family and description, for the labels' hover text (safe inside a script)."""
+    about = {name: f"{families.families[info.family].label}: {info.about}" for name, info in families.rules.items()}
+    return json.dumps(about, ensure_ascii=True).replace("</", "<\\/")
 
 
 def explain_page(views: Iterable[DocumentView], families: Families, *, failures: Iterable[str] = (),
@@ -334,6 +380,7 @@ before → after, with the codec the text had been wrongly decoded with.</p>
 {index_html}{failed_html}
 <h2>Lines</h2>
 {"".join(sections)}
+<script type="application/json" id="rule-about">{_about_json(families)}</script>
 <script>{_SCRIPT}</script>
 </body></html>
 """
