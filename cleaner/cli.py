@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--html", metavar="OUT.html",
                          help="write a self-contained page (one collapsible section per document) "
                               "instead of printing")
+    explain.add_argument("--open", type=int, default=1, metavar="N", dest="open_documents",
+                         help="with --html, how many documents are open when the page loads (default 1; "
+                              "the others open on a click)")
     explain.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                          help="with --html, worker processes (default: all cores)")
 
@@ -362,7 +365,7 @@ def _explain_html(args: argparse.Namespace, paths: list[str], config: CleanerCon
             failures.append(outcome)
         else:
             views.append(outcome)
-    page = explain_page(views, families, failures=failures)
+    page = explain_page(views, families, failures=failures, open_documents=args.open_documents)
     _write_page(args.html, page)
     print(f"cleaner: wrote {args.html} ({len(views)} documents"
           + (f", {len(failures)} not explained" if failures else "") + ")", file=sys.stderr)

@@ -28,11 +28,17 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
 
 
 def build_explain_page(out: Path) -> Path:
-    """The explain page of the seeds and samples (the first seed open)."""
+    """The explain page of the seeds and samples (the two seeds open)."""
     page = out / "explain.html"
-    status = main(["explain", *map(str, SEEDS), *map(str, SAMPLES), "--html", str(page), "-j", "1"])
+    # paths as a user in the repository would give them (the README's screenshot shows them)
+    status = main(["explain", *map(_relative, SEEDS + SAMPLES), "--html", str(page), "-j", "1",
+                   "--open", "2"])
     assert status == 0
     return page
+
+
+def _relative(path: Path) -> str:
+    return os.path.relpath(path, Path.cwd())
 
 
 def build_report_page(out: Path) -> Path:
@@ -42,7 +48,13 @@ def build_report_page(out: Path) -> Path:
     shutil.copytree(FIXTURES / "samples", inputs / "samples")
     (inputs / "broken.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
     report = out / "report.jsonl"
-    status = main(["clean", str(inputs), "-o", str(out / "cleaned"), "--report", str(report), "-q", "-j", "1"])
+    # run from the folder, so the report names documents as "inputs/seeds/..."
+    home = Path.cwd()
+    os.chdir(out)
+    try:
+        status = main(["clean", "inputs", "-o", "cleaned", "--report", "report.jsonl", "-q", "-j", "1"])
+    finally:
+        os.chdir(home)
     assert status == 1  # the binary file failed, the others were cleaned
     page = out / "report.html"
     assert main(["report", str(report), "--html", str(page)]) == 0

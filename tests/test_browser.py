@@ -37,16 +37,17 @@ def _check_picture(png, name):
 
 def test_explain_page_renders_and_its_script_runs(chromium, tmp_path):
     page = build_explain_page(tmp_path)
-    # opened at the second document: the script must open it and put its lines in place
-    shown = render(chromium, page, tmp_path / "explain.png", fragment="#d2", size="1280,1600")
+    # opened at the third document: the script must open it and put its lines in place
+    shown = render(chromium, page, tmp_path / "explain.png", fragment="#d3", size="1280,1600")
     assert shown.console == [], shown.console
     assert 'data-script="ready"' in shown.dom, "the page script did not run to its end"
-    second = re.search(r'<details class="doc" id="d2" open="">.*?</details>', shown.dom, re.S)
-    assert second, "the document named in the address was not opened"
-    built = second.group(0).split('<div class="lines">', 1)[1].split('<script type="text/x-lines">', 1)[0]
-    assert '<div class="x"><i>2</i><s class="c f-credit">' in built, "its lines were not put in place"
-    third = re.search(r'<details class="doc" id="d3">.*?</details>', shown.dom, re.S)
-    assert third and '<div class="lines"></div>' in third.group(0), "a closed document stays unbuilt"
+    third = re.search(r'<details class="doc" id="d3" open="">.*?</details>', shown.dom, re.S)
+    assert third, "the document named in the address was not opened"
+    built = third.group(0).split('<div class="lines">', 1)[1].split('<script type="text/x-lines">', 1)[0]
+    assert re.search(r'<div class="r f-share"><i>\d+</i><s>[^<]*</s><b class="t">share_prompt</b>', built), \
+        "its lines were not put in place"
+    fourth = re.search(r'<details class="doc" id="d4">.*?</details>', shown.dom, re.S)
+    assert fourth and '<div class="lines"></div>' in fourth.group(0), "a closed document stays unbuilt"
     _check_picture(render(chromium, page, tmp_path / "explain-top.png", size="1280,1900").screenshot,
                    "explain-page")
 

@@ -156,9 +156,9 @@ def test_explain_page_is_self_contained_with_index_filter_and_legend(tmp_path):
     assert 'id="only-changed"' in page and "body.only .lines>div.k{display:none}" in page
     for family in load_families().families.values():
         assert f'<tr class="f-{family.id}">' in page and escape(family.about) in page
-    # the first document is open and laid out; the others wait as script text until opened
-    assert page.count('<details class="doc" id="d1" open>') == 1
-    assert page.count('<script type="text/x-lines">') == len(SEEDS) + 4 - 1
+    # the first two documents are open and laid out; the others wait as script text until opened
+    assert page.count('<details class="doc" id="d1" open>') == page.count('<details class="doc" id="d2" open>') == 1
+    assert page.count('<script type="text/x-lines">') == len(SEEDS) + 4 - 2
     about = json.loads(re.search(r'<script type="application/json" id="rule-about">(.*?)</script>', page).group(1))
     assert about["comment_form"].startswith("comment form: ")
 

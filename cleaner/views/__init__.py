@@ -157,6 +157,17 @@ def legend_html(families: Families, counts: dict[str, int] | None = None) -> str
     return f'<table class="legend">{head}{"".join(rows)}</table>'
 
 
+def rules_html(families: Families) -> str:
+    """Every rule id with its family and what it removes, in a collapsed section."""
+    order = {family: index for index, family in enumerate(families.families)}
+    rows = "".join(
+        f'<tr class="f-{info.family}"><td><span class="sw"></span> <code>{escape(name)}</code></td>'
+        f'<td>{escape(families.families[info.family].label)}</td><td>{escape(info.about)}</td></tr>'
+        for name, info in sorted(families.rules.items(), key=lambda item: (order.get(item[1].family, 0), item[0])))
+    return ('<details class="rules"><summary>What each rule id means</summary><table><tr><th>rule id</th>'
+            f'<th>family</th><th>what it removes</th></tr>{rows}</table></details>')
+
+
 # Shared look of both pages: system fonts only, nothing fetched.
 BASE_CSS = """
 :root{color-scheme:light}
@@ -171,4 +182,6 @@ code{font:12px/1.3 ui-monospace,"DejaVu Sans Mono",monospace;background:#f3f3f3;
 .sw{display:inline-block;width:12px;height:12px;border-radius:2px;background:var(--c);vertical-align:-1px}
 .legend td:first-child{white-space:nowrap;border-left:4px solid var(--c)}
 .legend code{margin-right:3px}
+details.rules>summary{cursor:pointer;color:#1a4f8b;margin:2px 0 6px}
+details.rules td:first-child{white-space:nowrap}
 """

@@ -9,6 +9,7 @@ page of a thousand documents opens at once.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -16,7 +17,7 @@ from typing import NamedTuple
 from .. import extract
 from ..normalise import _LINE_BREAK, normalise_characters
 from ..trace import Change, Explained
-from . import BASE_CSS, Families, escape, family_css, legend_html, repair_codec, rule_detail, rule_id
+from . import BASE_CSS, Families, escape, family_css, legend_html, repair_codec, rule_detail, rule_id, rules_html
 
 # Trace rules of the extract stage that remove a page line (the others describe the whole page).
 _LINE_EXTRACTORS = ("html_block_ensemble:",)
@@ -188,7 +189,8 @@ b.t{font:600 11px/1 system-ui,sans-serif;color:#fff;background:var(--c);border-r
 .fix del{background:#ffcdd2;text-decoration:none;padding:0 2px}.fix ins{background:#c8e6c9;text-decoration:none;padding:0 2px}
 .notes{font:12px/1.4 system-ui,sans-serif;color:#444;padding:4px 10px;margin:0;list-style:none}
 body.only .lines>div.k{display:none}
-table.index td:nth-child(2){word-break:break-all}
+table.index td:nth-child(2){word-break:break-word}
+h2 .meta{font-weight:400;font-size:14px;color:#555}
 .chips b.t{margin:0 4px 0 0}
 """
 
@@ -309,13 +311,18 @@ def _document_html(index: int, view: DocumentView, families: Families, open_: bo
     """The document's section and its row in the index."""
     removed, repairs, shown = _document_counts(view, families)
     lines_removed = sum(1 for line in view.lines if line.removed)
+    cut = sum(len(line.cuts) for line in view.lines if not line.removed)
     share = view.chars_out / view.chars_in if view.chars_in else 0.0
     summary = (f'<span class="src">{escape(view.source)}</span> <span class="meta">— {view.format}, '
-               f'{shown} lines, {lines_removed} removed, {repairs} repaired, '
+               f'{shown} lines, {lines_removed} removed, {cut} cut, {repairs} repaired, '
                f'{share:.0%} of the characters kept</span> <span class="chips">{_chips(removed, families)}</span>')
     notes = "".join(_note_html(change, families) for change in view.notes)
     heading = ""
-    if view.format == "html":
+    if view.format == "html" and any(c.rule == "html_block_ensemble" for c in view.notes):
+        heading = ('<ul class="notes"><li>An HTML page: the lines below are its visible lines; those the '
+                   'block ensemble did not take are marked, and the text stages ran on the rest.</li>'
+                   f'{notes}</ul>')
+    elif view.format == "html":
         heading = ('<ul class="notes"><li>An HTML page: the lines below are the text taken from it '
                    '(the extractor left out the rest of the page); then the text stages ran on them.</li>'
                    f'{notes}</ul>')
@@ -331,9 +338,23 @@ def _document_html(index: int, view: DocumentView, families: Families, open_: bo
         section = (f'<details class="doc" id="d{index}"><summary>{summary}</summary>{heading}'
                    f'<div class="lines"></div><script type="text/x-lines">{body}</script></details>')
     row = (f'<tr><td class="n">{index}</td><td><a href="#d{index}">{escape(view.source)}</a></td>'
-           f'<td class="n">{shown}</td><td class="n">{lines_removed}</td><td class="n">{repairs}</td>'
+           f'<td class="n">{shown}</td><td class="n">{lines_removed}</td><td class="n">{cut}</td><td class="n">{repairs}</td>'
            f'<td class="n">{share:.0%}</td><td class="chips">{_chips(removed, families)}</td></tr>')
     return section, row
+
+
+def _common_folder(sources: list[str]) -> str:
+    """The folder all the documents are in, when there are several (shown once, not on each).
+
+    >>> _common_folder(["data/a/x.txt", "data/a/y.txt", "data/b.txt"]), _common_folder(["x.txt", "y.txt"])
+    ('data', '')
+    """
+    if len(sources) < 2 or any(source.startswith("<") for source in sources):
+        return ""
+    try:
+        return os.path.commonpath([os.path.dirname(source) for source in sources])
+    except ValueError:  # absolute and relative paths mixed
+        return ""
 
 
 def _about_json(families: Families) -> str:
@@ -349,6 +370,9 @@ def explain_page(views: Iterable[DocumentView], families: Families, *, failures:
     sections, rows = [], []
     totals: Counter = Counter()
     views = list(views)
+    folder = _common_folder([view.source for view in views])
+    if folder:
+        views = [view._replace(source=view.source[len(folder):].lstrip("/")) for view in views]
     for index, view in enumerate(views, 1):
         section, row = _document_html(index, view, families, open_=index <= open_documents)
         sections.append(section)
@@ -358,9 +382,10 @@ def explain_page(views: Iterable[DocumentView], families: Families, *, failures:
     failed = list(failures)
     index_html = ""
     if len(views) > 1:
-        index_html = ('<h2>Documents</h2><table class="index"><tr><th class="n">#</th><th>document</th>'
-                      '<th class="n">lines</th><th class="n">removed</th><th class="n">repaired</th>'
-                      '<th class="n">kept</th><th>removed by family</th></tr>' + "".join(rows) + "</table>")
+        where = f' <span class="meta">in {escape(folder)}</span>' if folder else ""
+        index_html = (f'<h2>Documents{where}</h2><table class="index"><tr><th class="n">#</th><th>document</th>'
+                      '<th class="n">lines</th><th class="n">removed</th><th class="n">cut</th><th class="n">repaired</th>'
+                      '<th class="n">characters kept</th><th>removed or cut, by family</th></tr>' + "".join(rows) + "</table>")
     failed_html = ""
     if failed:
         failed_html = "<h2>Not explained</h2><ul>" + "".join(f"<li>{escape(f)}</li>" for f in failed) + "</ul>"
@@ -371,10 +396,12 @@ def explain_page(views: Iterable[DocumentView], families: Families, *, failures:
 <h1>{escape(title)}</h1>
 <p class="lead">{len(views)} document{"s" if len(views) != 1 else ""}. Each line is shown as it came in.
 Removed lines are <s>struck through</s> and coloured by the family of the rule that removed them,
-with the rule id (and its score, when the rule has one) in a label; hover a label for what the rule removes.
+with the rule id (and its score, when the rule has one) in a label; hover a label, or see the list of rule ids
+below the legend, for what the rule removes.
 A part cut out of a kept line is struck through in place. A repaired line has a green edge and shows the text
 before → after, with the codec the text had been wrongly decoded with.</p>
 {legend_html(families, totals)}
+{rules_html(families)}
 <div class="bar"><label><input type="checkbox" id="only-changed"> only removed, cut and repaired lines</label>
 <button type="button" id="open-all">open all documents</button><button type="button" id="close-all">close all</button></div>
 {index_html}{failed_html}

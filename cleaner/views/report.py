@@ -230,7 +230,7 @@ def report_page(stats: ReportStats, families: Families | None = None, *, title: 
         f'<td class="n">{lines}</td></tr>'
         for removed, name, chars_in, chars_out, lines in top)
     docs_table = ('<table><tr><th>document</th><th class="n">characters in</th><th class="n">out</th>'
-                  '<th class="n">removed</th><th class="n">kept</th><th class="n">lines or spans removed</th></tr>'
+                  '<th class="n">characters removed</th><th class="n">kept</th><th class="n">lines or spans removed</th></tr>'
                   f'{doc_rows}</table>') if doc_rows else "<p>No document was cleaned.</p>"
     failure_rows = "".join(f"<tr><td>{escape(name)}</td><td>{escape(reason)}</td></tr>" for name, reason in stats.failures)
     more = stats.failed - len(stats.failures)
