@@ -104,5 +104,17 @@ def picture_stats(png: Path) -> tuple[int, float]:
     return len(colours), inked / total
 
 
+def need(module: str) -> None:
+    """Skip when an optional library is missing, except under CI, which installs it (the test extra)."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec(module) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} is missing in CI (pip install -e '.[test]' installs it)")
+        pytest.skip(f"{module} not installed")
+
+
 def screenshots_to_docs() -> bool:
     return os.environ.get("CLEANER_SCREENSHOTS") == "docs"

@@ -14,7 +14,8 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from pages import build_explain_page, build_report_page, find_chromium, picture_stats, render, screenshots_to_docs
+from pages import (build_explain_page, build_report_page, find_chromium, need, picture_stats, render,
+                   screenshots_to_docs)
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,7 @@ def chromium():
 
 
 def _check_picture(png, name):
+    need("PIL")  # Pillow, which matplotlib installs, decodes the PNG
     colours, inked = picture_stats(png)
     assert colours > 50, f"{name}: a screenshot of {colours} colours is blank or nearly"
     assert inked > 0.03, f"{name}: only {inked:.1%} of the screenshot is drawn"
@@ -53,7 +55,7 @@ def test_explain_page_renders_and_its_script_runs(chromium, tmp_path):
 
 
 def test_report_page_renders_with_its_plots(chromium, tmp_path):
-    pytest.importorskip("matplotlib")
+    need("matplotlib")
     page = build_report_page(tmp_path)
     shown = render(chromium, page, tmp_path / "report.png", size="1280,1900")
     assert shown.console == [], shown.console

@@ -16,7 +16,7 @@ from cleaner.views import escape, load_families
 from cleaner.views.explain import document_view, explain_page, trace_lines
 from cleaner.views.report import read_report, report_page
 from conftest import FIXTURES, run_cli, shared_path
-from pages import SEEDS, build_explain_page, build_report_page
+from pages import SEEDS, build_explain_page, build_report_page, need
 
 EXPECTATIONS = json.loads((FIXTURES / "seed-expectations.json").read_text(encoding="utf-8"))
 
@@ -164,7 +164,7 @@ def test_explain_page_is_self_contained_with_index_filter_and_legend(tmp_path):
 
 
 def test_report_page_has_totals_plots_rules_and_failures(tmp_path):
-    pytest.importorskip("matplotlib")
+    need("matplotlib")
     page = build_report_page(tmp_path).read_text(encoding="utf-8")
     stats = read_report(tmp_path / "report.jsonl")
     assert stats.failed == 1 and stats.documents == len(SEEDS) + 4

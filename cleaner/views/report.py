@@ -166,7 +166,7 @@ def _histogram(shares: list[float]) -> str:
     figure, axes = plt.subplots(figsize=(7.5, 2.8))
     axes.hist([share * 100 for share in shares], bins=20, range=(0, 100), color="#4e79a7", edgecolor="white")
     axes.set_title("Kept share per document", loc="left", fontsize=11)
-    axes.set_xlabel("characters out / characters in (%)")
+    axes.set_xlabel("characters out / characters in (%); an HTML page's markup counts as input")
     axes.set_ylabel("documents")
     axes.yaxis.get_major_locator().set_params(integer=True)
     axes.spines[["top", "right"]].set_visible(False)
