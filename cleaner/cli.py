@@ -348,26 +348,33 @@ def _explain_html(args: argparse.Namespace, paths: list[str], config: CleanerCon
     import multiprocessing
 
     from .views import load_families
-    from .views.explain import explain_page
+    from .views.explain import common_folder, explain_page
 
     families = load_families(config.languages, config.extra_rule_files)
     jobs = min(args.jobs or default_jobs(), len(paths))
     tasks = [(path, args.format, config) for path in paths]
+    failures: list[str] = []
+    counted = [0]
+
+    def views(outcomes):
+        for outcome in outcomes:
+            if isinstance(outcome, str):
+                print(f"cleaner: {outcome}", file=sys.stderr)
+                failures.append(outcome)
+            else:
+                counted[0] += 1
+                yield outcome
+
+    folder = common_folder(["<stdin>" if path == "-" else path for path in paths])
     if jobs > 1 and "-" not in paths:
         with multiprocessing.get_context().Pool(jobs) as pool:
-            outcomes = list(pool.imap(_explain_view, tasks, chunksize=4))
+            page = explain_page(views(pool.imap(_explain_view, tasks, chunksize=4)), families, failures=failures,
+                                open_documents=args.open_documents, folder=folder)
     else:
-        outcomes = [_explain_view(task) for task in tasks]
-    views, failures = [], []
-    for outcome in outcomes:
-        if isinstance(outcome, str):
-            print(f"cleaner: {outcome}", file=sys.stderr)
-            failures.append(outcome)
-        else:
-            views.append(outcome)
-    page = explain_page(views, families, failures=failures, open_documents=args.open_documents)
+        page = explain_page(views(map(_explain_view, tasks)), families, failures=failures,
+                            open_documents=args.open_documents, folder=folder)
     _write_page(args.html, page)
-    print(f"cleaner: wrote {args.html} ({len(views)} documents"
+    print(f"cleaner: wrote {args.html} ({counted[0]} documents"
           + (f", {len(failures)} not explained" if failures else "") + ")", file=sys.stderr)
     return EXIT_FAILURES if failures else EXIT_OK
 

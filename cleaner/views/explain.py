@@ -343,10 +343,10 @@ def _document_html(index: int, view: DocumentView, families: Families, open_: bo
     return section, row
 
 
-def _common_folder(sources: list[str]) -> str:
+def common_folder(sources: list[str]) -> str:
     """The folder all the documents are in, when there are several (shown once, not on each).
 
-    >>> _common_folder(["data/a/x.txt", "data/a/y.txt", "data/b.txt"]), _common_folder(["x.txt", "y.txt"])
+    >>> common_folder(["data/a/x.txt", "data/a/y.txt", "data/b.txt"]), common_folder(["x.txt", "y.txt"])
     ('data', '')
     """
     if len(sources) < 2 or any(source.startswith("<") for source in sources):
@@ -364,24 +364,32 @@ def _about_json(families: Families) -> str:
 
 
 def explain_page(views: Iterable[DocumentView], families: Families, *, failures: Iterable[str] = (),
-                 title: str = "cleaner explain", open_documents: int = 1) -> str:
+                 title: str = "cleaner explain", open_documents: int = 1, folder: str | None = None) -> str:
     """The whole page: legend, filter, index (for several documents) and one section each, the
-    first ``open_documents`` of them open (the others open on a click)."""
+    first ``open_documents`` of them open (the others open on a click).
+
+    ``views`` is consumed one at a time (only the page's text is kept), and ``failures`` read
+    after it, so both may be filled as the documents are explained.  ``folder``, shown once
+    instead of in each document's name, is the documents' common folder when not given (which
+    needs them all at once)."""
     sections, rows = [], []
     totals: Counter = Counter()
-    views = list(views)
-    folder = _common_folder([view.source for view in views])
-    if folder:
-        views = [view._replace(source=view.source[len(folder):].lstrip("/")) for view in views]
+    if folder is None:
+        views = list(views)
+        folder = common_folder([view.source for view in views])
+    count = 0
     for index, view in enumerate(views, 1):
+        if folder and view.source.startswith(folder):
+            view = view._replace(source=view.source[len(folder):].lstrip("/"))
         section, row = _document_html(index, view, families, open_=index <= open_documents)
         sections.append(section)
         rows.append(row)
         removed, _, _ = _document_counts(view, families)
         totals.update(removed)
+        count = index
     failed = list(failures)
     index_html = ""
-    if len(views) > 1:
+    if count > 1:
         where = f' <span class="meta">in {escape(folder)}</span>' if folder else ""
         index_html = (f'<h2>Documents{where}</h2><table class="index"><tr><th class="n">#</th><th>document</th>'
                       '<th class="n">lines</th><th class="n">removed</th><th class="n">cut</th><th class="n">repaired</th>'
@@ -394,7 +402,7 @@ def explain_page(views: Iterable[DocumentView], families: Families, *, failures:
 <title>{escape(title)}</title><style>{_CSS}{family_css(families)}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p class="lead">{len(views)} document{"s" if len(views) != 1 else ""}. Each line is shown as it came in.
+<p class="lead">{count} document{"s" if count != 1 else ""}. Each line is shown as it came in.
 Removed lines are <s>struck through</s> and coloured by the family of the rule that removed them,
 with the rule id (and its score, when the rule has one) in a label; hover a label, or see the list of rule ids
 below the legend, for what the rule removes.
