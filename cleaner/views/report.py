@@ -151,12 +151,17 @@ def _bars(labels: list[str], values: list[int], colours: list[str], title: str, 
     axes.barh(positions, values, color=colours)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
+    # counts that differ by orders of magnitude all stay visible on a log scale
+    logarithmic = min(values) > 0 and max(values) >= 100 * min(values)
+    if logarithmic:
+        axes.set_xscale("log")
     axes.set_title(title, loc="left", fontsize=11)
-    axes.set_xlabel(xlabel)
+    axes.set_xlabel(xlabel + (" (log scale)" if logarithmic else ""))
     for position, value in zip(positions, values):
         axes.text(value, position, f" {value:,}", va="center", fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    if not logarithmic:
+        axes.xaxis.get_major_locator().set_params(integer=True)
     axes.margins(x=0.12)
     return _svg(figure)
 
