@@ -147,6 +147,23 @@ def test_html_documents_show_the_extracted_lines(tmp_path):
     assert "<s>Share this article</s>" in page
 
 
+def test_html_documents_with_the_block_ensemble_show_every_page_line():
+    from cleaner.extract import load_ensemble, page_lines
+    from cleaner.pipeline import explain_text
+
+    if load_ensemble() is None:
+        pytest.skip("no shipped HTML block ensemble")
+    html = (FIXTURES / "samples" / "blog-post.html").read_text(encoding="utf-8")
+    result = explain_text(html, format="html", config=CleanerConfig(html_ensemble=True))
+    view = document_view("blog-post.html", html, result, format="html")
+    shown = [line for line in page_lines(html).split("\n") if line.strip()]
+    assert [line.text for line in view.lines] == shown
+    dropped = [c for c in result.changes if c.rule.startswith("html_block_ensemble:")]
+    assert [line.removal for line in view.lines if line.removal and line.removal.stage == "extract"] == dropped
+    page = explain_page([view], load_families())
+    assert "its visible lines; those the block ensemble did not take are marked" in page
+
+
 def test_explain_page_is_self_contained_with_index_filter_and_legend(tmp_path):
     page = build_explain_page(tmp_path).read_text(encoding="utf-8")
     assert not re.search(r'\b(?:src|href)\s*=\s*"(?:https?:)?//', page), "nothing is fetched"

@@ -159,8 +159,8 @@ def _ensemble_view(source: str, html: str, result: Explained, page_wide: list[Ch
         if number in dropped:
             lines.append(LineView(number, text, dropped[number], (), ()))
         else:
-            line = next(following)
-            lines.append(line._replace(number=number))
+            line = next(following, None)  # None only if a page line held a line break of its own
+            lines.append(LineView(number, text, None, (), ()) if line is None else line._replace(number=number))
     return DocumentView(source, "html", lines, page_wide + notes, len(html), len(result.text))
 
 
