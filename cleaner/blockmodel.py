@@ -38,6 +38,7 @@ _DATE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d\d\b")
 _COUNT = regex.compile(r"^\(?\d+\)?$|\(\d+\)$")
 _SENTENCE_MARKS = frozenset(".!?…。！？")
 _COLON_MARKS = frozenset(":;")
+_FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 
 # Features of a block that its neighbours also report (by index into the block's own list).
 _OWN = ("log_chars", "log_words", "density", "sentence_end", "colon_end", "punct", "digits",
@@ -85,12 +86,13 @@ def _flags(page: blockstats.Page) -> dict[str, np.ndarray]:
     last[nonempty] = ((page.bits[ends] & blockstats.DIGIT) != 0) | (page.codes[ends] == ord(")"))
     www = page.blocks_containing("www.")
     urlish = np.union1d(page.blocks_holding("/", "@"), www)
-    finals = segment.final_marks(texts)
+    finals = segment.page_final_marks(page)
+    last_chars, first_chars = map(_LAST, texts), map(_FIRST, texts)
     return {
         "sentence_end": np.fromiter(map(_SENTENCE_MARKS.__contains__, finals), dtype=bool, count=page.n),
-        "colon_end": np.fromiter((text[-1:] in _COLON_MARKS for text in texts), dtype=bool, count=page.n),
+        "colon_end": np.fromiter(map(_COLON_MARKS.__contains__, last_chars), dtype=bool, count=page.n),
         "bullet": page.matching(_BULLET, np.flatnonzero(
-            np.fromiter((text[:1] in _BULLET_FIRST for text in texts), dtype=bool, count=page.n))),
+            np.fromiter(map(_BULLET_FIRST.__contains__, first_chars), dtype=bool, count=page.n))),
         "urlish": page.matching(_URLISH, urlish),
         "date": page.matching(_DATE, np.flatnonzero(page.count(blockstats.DIGIT) >= 3)),
         "count": page.matching(_COUNT, np.flatnonzero(last)),
@@ -104,7 +106,7 @@ def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, 
         region[start:end] = True
     keys = list(map(str.casefold, page.texts))
     counts = Counter(keys)
-    repeats = [min(counts[key] - 1, 10) for key in keys]
+    repeats = np.minimum(np.fromiter(map(counts.__getitem__, keys), dtype=np.intp, count=page.n) - 1, 10)
     n_words = page.words
     lengths = page.word_lengths
     flags = _flags(page)
@@ -394,3 +396,13 @@ def probability(value: float) -> float:
     0.5
     """
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, value))))
+
+
+def probabilities(values) -> list[float]:
+    """:func:`probability` of each value.
+
+    >>> probabilities([0.0, 100.0])
+    [0.5, 0.9999999999999065]
+    """
+    exp = math.exp
+    return [1.0 / (1.0 + exp(-value)) for value in np.clip(np.asarray(values, dtype=float), -30.0, 30.0).tolist()]

@@ -181,9 +181,9 @@ def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerCo
     scored = [scores.at(i) if first - _TITLE_REACH <= i < first else None for i in range(len(blocks))]
     title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
     keep[title:first] = [True] * (first - title)
-    changes = [Change("boilerplate", f"block_model:{blockmodel.probability(value):.2f}", block.text, "",
-                      block.line)
-               for block, value, kept in zip(blocks, values, keep) if not kept]
+    dropped = [index for index, kept in enumerate(keep) if not kept]
+    changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
+               for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
     return [block for block, kept in zip(blocks, keep) if kept], changes
 
 

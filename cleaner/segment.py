@@ -13,6 +13,8 @@ the same scores over the kept blocks alone give the same region again.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import NamedTuple
 
 import numpy as np
@@ -29,6 +31,7 @@ COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved",
 # The only characters other than the literals' own letters that match them case-blind (and the
 # one whose lower case is longer): where they occur, every block is searched.
 _CASE_SPECIALS = ("\u0130", "\u017f")
+_LAST = operator.itemgetter(slice(-1, None))
 KINDS = ("good", "near-good", "fragment", "sentence", "bad", "nav")
 
 
@@ -99,7 +102,15 @@ def final_marks(texts: list[str]) -> list[str]:
     >>> final_marks(['He said "yes."', "Home", "»"])
     ['.', 'e', '']
     """
-    return [text.rstrip(_CLOSERS)[-1:] for text in texts]
+    return list(map(_LAST, map(str.rstrip, texts, itertools.repeat(_CLOSERS))))
+
+
+def page_final_marks(page: blockstats.Page) -> list[str]:
+    """:func:`final_marks` of the blocks of a page (computed once per page)."""
+    marks = page.derived.get("final_marks")
+    if marks is None:
+        marks = page.derived["final_marks"] = final_marks(page.texts)
+    return marks
 
 
 def copyright_lines(page: blockstats.Page) -> np.ndarray:
@@ -131,7 +142,7 @@ def score_page(page: blockstats.Page, lang: str, params: Params = DEFAULT_PARAMS
     copyright = copyright_lines(page)
     nav_line = page.matching(_NAV_SEPARATOR, np.flatnonzero(page.count(blockstats.SEPARATOR)))
     nav = nav_line & (length < 2 * params.long) | copyright & (length < params.long)
-    ends_sentence = np.fromiter(map(_FINAL_MARKS.__contains__, final_marks(page.texts)), dtype=bool,
+    ends_sentence = np.fromiter(map(_FINAL_MARKS.__contains__, page_final_marks(page)), dtype=bool,
                                 count=page.n)
     short = length < params.short
     sentence = short & ends_sentence & (
