@@ -77,26 +77,59 @@ def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 
 def _flags(page: blockstats.Page) -> dict[str, np.ndarray]:
     """The yes/no shapes of each block.  The patterns are searched only in the blocks that can
-    match: a date needs three digits, a count ends in a digit or a bracket, a web address has a
-    slash, an at sign or 'www.', a bullet starts with its mark."""
+    match (see :func:`_date_candidates`; a count ends in a digit or a bracket, a bullet starts
+    with its mark); a web address is found without a search (:func:`_urlish_blocks`)."""
     texts = page.texts
     last = np.zeros(page.n, dtype=bool)
     nonempty = np.flatnonzero(page.chars)
     ends = page.ends[nonempty] - 1
     last[nonempty] = ((page.bits[ends] & blockstats.DIGIT) != 0) | (page.codes[ends] == ord(")"))
-    www = page.blocks_containing("www.")
-    urlish = np.union1d(page.blocks_holding("/", "@"), www)
     finals = segment.page_final_marks(page)
     last_chars, first_chars = map(_LAST, texts), map(_FIRST, texts)
     return {
         "sentence_end": np.fromiter(map(_SENTENCE_MARKS.__contains__, finals), dtype=bool, count=page.n),
         "colon_end": np.fromiter(map(_COLON_MARKS.__contains__, last_chars), dtype=bool, count=page.n),
-        "bullet": page.matching(_BULLET, np.flatnonzero(
-            np.fromiter(map(_BULLET_FIRST.__contains__, first_chars), dtype=bool, count=page.n))),
-        "urlish": page.matching(_URLISH, urlish),
-        "date": page.matching(_DATE, np.flatnonzero(page.count(blockstats.DIGIT) >= 3)),
-        "count": page.matching(_COUNT, np.flatnonzero(last)),
+        "bullet": page.matching(_BULLET, np.fromiter(map(_BULLET_FIRST.__contains__, first_chars),
+                                                     dtype=bool, count=page.n)),
+        "urlish": _urlish_blocks(page),
+        "date": page.matching(_DATE, _date_candidates(page)),
+        "count": page.matching(_COUNT, last),
     }
+
+
+def _urlish_blocks(page: blockstats.Page) -> np.ndarray:
+    """Whether :data:`_URLISH` matches each block, found from the page's characters: 'http://',
+    'https://' or 'www.', an at sign between word characters, or a slash after a dot and two to
+    four word characters.
+
+    >>> _urlish_blocks(blockstats.Page(["see example.com/x", "a @ b", "me@home", "www.x", "1.5/2"])).tolist()
+    [True, False, True, True, False]
+    """
+    codes = page.codes
+    word = (page.bits & blockstats.WORD) != 0
+    found = page.blocks_containing("http://", "https://", "www.")
+    at = np.flatnonzero(codes[1:-1] == ord("@")) + 1
+    found |= page.blocks_of(at[word[at - 1] & word[at + 1]])
+    slash = np.flatnonzero(codes == ord("/"))
+    for letters in (2, 3, 4):
+        ends = slash[slash > letters]
+        ok = codes[ends - letters - 1] == ord(".")
+        for back in range(1, letters + 1):
+            ok &= word[ends - back]
+        found |= page.blocks_of(ends[ok])
+    return found
+
+
+def _date_candidates(page: blockstats.Page) -> np.ndarray:
+    """Whether :data:`_DATE` can match each block: a digit, one of './-' and a digit in a row, or
+    '19' or '20' before two digits."""
+    codes = page.codes
+    digit = (page.bits & blockstats.DIGIT) != 0
+    mark = (codes == ord(".")) | (codes == ord("/")) | (codes == ord("-"))
+    between = np.flatnonzero(digit[:-2] & mark[1:-1] & digit[2:]) + 1
+    century = ((codes[:-3] == ord("1")) & (codes[1:-2] == ord("9")) |
+               (codes[:-3] == ord("2")) & (codes[1:-2] == ord("0"))) & digit[2:-1] & digit[3:]
+    return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
 
 
 def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params) -> np.ndarray:

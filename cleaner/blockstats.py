@@ -168,22 +168,17 @@ class Page:
         return words
 
     def blocks_of(self, positions: np.ndarray) -> np.ndarray:
-        """The blocks (sorted, once each) holding the characters at ``positions`` of ``joined``."""
-        return np.unique(np.searchsorted(self.ends, positions))
+        """Whether each block holds one of the characters at ``positions`` of ``joined``."""
+        found = np.zeros(self.n, dtype=bool)
+        found[np.searchsorted(self.ends, positions)] = True
+        return found
 
-    def blocks_holding(self, *chars: str) -> np.ndarray:
-        """The blocks holding any of ``chars`` (single characters)."""
-        hit = np.zeros(len(self.codes), dtype=bool)
-        for char in chars:
-            hit |= self.codes == ord(char)
-        return self.blocks_of(np.flatnonzero(hit))
-
-    def blocks_containing(self, *needles: str, lowered: bool = False) -> np.ndarray:
-        """The blocks holding any of ``needles`` (in the lower-cased page when ``lowered``;
-        None when lower-casing moves positions and the blocks cannot be told)."""
+    def blocks_containing(self, *needles: str, lowered: bool = False) -> np.ndarray | None:
+        """Whether each block holds one of ``needles`` (in the lower-cased page when
+        ``lowered``; None when lower-casing moves positions and the blocks cannot be told)."""
         haystack = self.joined.lower() if lowered else self.joined
         if len(haystack) != len(self.joined):
-            return None  # type: ignore[return-value]
+            return None
         found = []
         for needle in needles:
             at = haystack.find(needle)
@@ -194,10 +189,10 @@ class Page:
 
     def matching(self, pattern: regex.Pattern, candidates: np.ndarray | None) -> np.ndarray:
         """Whether ``pattern`` is found in each block, searched only in the ``candidates``
-        (blocks it can match at all; None for every block)."""
+        (whether each block can match at all; None for every block)."""
         found = np.zeros(self.n, dtype=bool)
         texts = self.texts
-        for index in (range(self.n) if candidates is None else candidates.tolist()):
+        for index in (range(self.n) if candidates is None else np.flatnonzero(candidates).tolist()):
             if pattern.search(texts[index]):
                 found[index] = True
         return found

@@ -140,7 +140,7 @@ def score_page(page: blockstats.Page, lang: str, params: Params = DEFAULT_PARAMS
     length = effective_lengths(page)
     density = stopword_densities(page, lang) if lang else np.full(page.n, 0.3)
     copyright = copyright_lines(page)
-    nav_line = page.matching(_NAV_SEPARATOR, np.flatnonzero(page.count(blockstats.SEPARATOR)))
+    nav_line = page.matching(_NAV_SEPARATOR, page.count(blockstats.SEPARATOR) > 0)
     nav = nav_line & (length < 2 * params.long) | copyright & (length < params.long)
     ends_sentence = np.fromiter(map(_FINAL_MARKS.__contains__, page_final_marks(page)), dtype=bool,
                                 count=page.n)
