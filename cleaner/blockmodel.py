@@ -398,13 +398,13 @@ def ensemble_array(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     return np.cumsum(totals, axis=0)[-1]
 
 
-def log_odds(model: Model, rows) -> np.ndarray:
+def log_odds(model: Model, rows) -> list[float]:
     """The model's log-odds that each block (one feature row each, in page order) is main text."""
     rows = np.asarray(rows, dtype=float)
     values = ensemble_array(*model.stages[0], rows)
     for base, trees in model.stages[1:]:
         values = ensemble_array(base, trees, np.hstack([rows, np.array(context_features(values.tolist()))]))
-    return values
+    return values.tolist()
 
 
 def smoothed(values, weight: float) -> list[float]:
