@@ -6,7 +6,9 @@ navigation shapes (separators, a copyright line), its position and repetition in
 region score of :mod:`cleaner.segment`, and the same for its neighbours.  A small ensemble of
 regression trees (gradient boosting, trained by ``bench/train_blocks.py`` on the tuning split
 of the dev pages) turns them into a probability that the block is main text.  The model ships as
-``cleaner/models/blocks.json`` and is evaluated here in pure Python.
+``cleaner/models/blocks.json``.  Everything is computed for the whole page at once with numpy:
+the counts behind the features come from :mod:`cleaner.blockstats`, the features of all blocks
+are columns of one array, and the trees are walked for all blocks together, a level at a time.
 
 The probabilities are then decoded with the page's contiguity in mind: each block's log-odds
 are averaged with its neighbours', and a block is kept when the smoothed value passes the
@@ -17,29 +19,26 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 from collections import Counter
 from importlib import resources
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
-from . import segment
-from .language import CJK, stopword_density
+from . import blockstats, segment
+from .language import CJK
 
-_WORD = regex.compile(r"\w+")
-_LETTER = regex.compile(r"\p{L}")
-_UPPER = regex.compile(r"\p{Lu}")
-_DIGIT = regex.compile(r"\d")
-_PUNCT = regex.compile(r"\p{P}")
-_SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)\]]*$")
-_COLON_END = regex.compile(r"[:;]$")
-_SEPARATOR = regex.compile(r"[|»›·•→←/>]")
+# Searched only in the blocks that can match at all (see _flags).
 _BULLET = regex.compile(r"^[-*•·▪►‣◦–—>]\s")
-_COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
+_BULLET_FIRST = frozenset("-*•·▪►‣◦–—>")
 _URLISH = regex.compile(r"https?://|www\.|\w@\w|\.\w{2,4}/")
 _DATE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d\d\b")
 _COUNT = regex.compile(r"^\(?\d+\)?$|\(\d+\)$")
-_KINDS = ("good", "near-good", "fragment", "sentence", "bad", "nav")
+_SENTENCE_MARKS = frozenset(".!?…。！？")
+_COLON_MARKS = frozenset(":;")
+_FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 
 # Features of a block that its neighbours also report (by index into the block's own list).
 _OWN = ("log_chars", "log_words", "density", "sentence_end", "colon_end", "punct", "digits",
@@ -71,38 +70,107 @@ def feature_names() -> list[str]:
     return names
 
 
-def _own_features(text: str, lang: str, scored: segment.Scored, in_region: bool, repeats: int) -> list[float]:
-    words = _WORD.findall(text)
-    n_words = len(words)
-    chars = len(text) or 1
-    letters = len(_LETTER.findall(text)) or 1
-    title = sum(1 for w in words if w[:1].isupper()) / n_words if n_words else 0.0
-    short = sum(1 for w in words if len(w) <= 3) / n_words if n_words else 0.0
-    mean_word = sum(len(w) for w in words) / n_words if n_words else 0.0
-    kind = [1.0 if scored.kind == k else 0.0 for k in _KINDS]
-    return [
-        math.log1p(scored.length),
-        math.log1p(n_words),
-        scored.density,
-        1.0 if _SENTENCE_END.search(text) else 0.0,
-        1.0 if _COLON_END.search(text) else 0.0,
-        len(_PUNCT.findall(text)) / chars,
-        len(_DIGIT.findall(text)) / chars,
-        len(_UPPER.findall(text)) / letters,
-        title,
-        float(len(_SEPARATOR.findall(text))),
-        1.0 if _BULLET.search(text) else 0.0,
-        1.0 if _COPYRIGHT.search(text) else 0.0,
-        1.0 if _URLISH.search(text) else 0.0,
-        1.0 if _DATE.search(text) else 0.0,
-        1.0 if _COUNT.search(text) else 0.0,
-        short,
-        mean_word,
-        scored.score,
-        1.0 if in_region else 0.0,
-        float(min(repeats, 10)),
-        *kind,
-    ]
+def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """``part / whole``, 0.0 where ``whole`` is 0."""
+    return np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
+
+
+def _flags(page: blockstats.Page) -> dict[str, np.ndarray]:
+    """The yes/no shapes of each block.  The patterns are searched only in the blocks that can
+    match (see :func:`_date_candidates`; a count ends in a digit or a bracket, a bullet starts
+    with its mark); a web address is found without a search (:func:`_urlish_blocks`)."""
+    texts = page.texts
+    last = np.zeros(page.n, dtype=bool)
+    nonempty = np.flatnonzero(page.chars)
+    ends = page.ends[nonempty] - 1
+    last[nonempty] = ((page.bits[ends] & blockstats.DIGIT) != 0) | (page.codes[ends] == ord(")"))
+    finals = segment.page_final_marks(page)
+    last_chars, first_chars = map(_LAST, texts), map(_FIRST, texts)
+    return {
+        "sentence_end": np.fromiter(map(_SENTENCE_MARKS.__contains__, finals), dtype=bool, count=page.n),
+        "colon_end": np.fromiter(map(_COLON_MARKS.__contains__, last_chars), dtype=bool, count=page.n),
+        "bullet": page.matching(_BULLET, np.fromiter(map(_BULLET_FIRST.__contains__, first_chars),
+                                                     dtype=bool, count=page.n)),
+        "urlish": _urlish_blocks(page),
+        "date": page.matching(_DATE, _date_candidates(page)),
+        "count": page.matching(_COUNT, last),
+    }
+
+
+def _urlish_blocks(page: blockstats.Page) -> np.ndarray:
+    """Whether :data:`_URLISH` matches each block, found from the page's characters: 'http://',
+    'https://' or 'www.', an at sign between word characters, or a slash after a dot and two to
+    four word characters.
+
+    >>> _urlish_blocks(blockstats.Page(["see example.com/x", "a @ b", "me@home", "www.x", "1.5/2"])).tolist()
+    [True, False, True, True, False]
+    """
+    codes = page.codes
+    word = (page.bits & blockstats.WORD) != 0
+    found = page.blocks_containing("http://", "https://", "www.")
+    at = np.flatnonzero(codes[1:-1] == ord("@")) + 1
+    found |= page.blocks_of(at[word[at - 1] & word[at + 1]])
+    slash = np.flatnonzero(codes == ord("/"))
+    for letters in (2, 3, 4):
+        ends = slash[slash > letters]
+        ok = codes[ends - letters - 1] == ord(".")
+        for back in range(1, letters + 1):
+            ok &= word[ends - back]
+        found |= page.blocks_of(ends[ok])
+    return found
+
+
+def _date_candidates(page: blockstats.Page) -> np.ndarray:
+    """Whether :data:`_DATE` can match each block: a digit, one of './-' and a digit in a row, or
+    '19' or '20' before two digits."""
+    codes = page.codes
+    digit = (page.bits & blockstats.DIGIT) != 0
+    mark = (codes == ord(".")) | (codes == ord("/")) | (codes == ord("-"))
+    between = np.flatnonzero(digit[:-2] & mark[1:-1] & digit[2:]) + 1
+    century = ((codes[:-3] == ord("1")) & (codes[1:-2] == ord("9")) |
+               (codes[:-3] == ord("2")) & (codes[1:-2] == ord("0"))) & digit[2:-1] & digit[3:]
+    return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
+
+
+def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params) -> np.ndarray:
+    """The block's own columns of :data:`_OWN`, one row per block."""
+    region = np.zeros(page.n, dtype=bool)
+    for start, end in segment.best_segments(scores.score.tolist(), params.secondary):
+        region[start:end] = True
+    keys = list(map(str.casefold, page.texts))
+    counts = Counter(keys)
+    repeats = np.minimum(np.fromiter(map(counts.__getitem__, keys), dtype=np.intp, count=page.n) - 1, 10)
+    n_words = page.words
+    lengths = page.word_lengths
+    flags = _flags(page)
+    columns = {
+        "log_chars": list(map(math.log1p, scores.length.tolist())),
+        "log_words": list(map(math.log1p, n_words.tolist())),
+        "density": scores.density,
+        "sentence_end": flags["sentence_end"],
+        "colon_end": flags["colon_end"],
+        "punct": page.count(blockstats.PUNCT) / np.maximum(page.chars, 1),
+        "digits": page.count(blockstats.DIGIT) / np.maximum(page.chars, 1),
+        "upper": page.count(blockstats.UPPER) / np.maximum(page.count(blockstats.LETTER), 1),
+        "title_case": _ratio(page.title_words, n_words),
+        "separators": page.count(blockstats.SEPARATOR),
+        "bullet": flags["bullet"],
+        "copyright": scores.copyright,
+        "urlish": flags["urlish"],
+        "date": flags["date"],
+        "count": flags["count"],
+        "short_words": _ratio(page.word_count(lengths <= 3), n_words),
+        "mean_word": _ratio(page.count(blockstats.WORD), n_words),
+        "score": scores.score,
+        "in_region": region,
+        "repeats": repeats,
+    }
+    own = np.empty((page.n, len(_OWN)))
+    for column, name in enumerate(_OWN[:len(columns)]):
+        own[:, column] = columns[name]
+    for k, kind in enumerate(segment.KINDS):
+        own[:, len(columns) + k] = scores.kind == k
+    return own
 
 
 def page_features(texts: list[str], lang: str, params: segment.Params = segment.DEFAULT_PARAMS) -> list[list[float]]:
@@ -112,47 +180,59 @@ def page_features(texts: list[str], lang: str, params: segment.Params = segment.
     >>> len(rows), len(rows[0]) == len(feature_names())
     (2, True)
     """
-    n = len(texts)
+    return page_matrix(blockstats.Page(texts), lang, params).tolist()
+
+
+def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segment.DEFAULT_PARAMS,
+                scores: segment.PageScores | None = None) -> np.ndarray:
+    """:func:`page_features` as an array, one row per block of ``page`` (``scores``: its
+    :func:`segment.score_page`, when already known)."""
+    n = page.n
     if not n:
-        return []
-    scored = [segment.score_block(text, lang, params) for text in texts]
-    region = [False] * n
-    for start, end in segment.best_segments([s.score for s in scored], params.secondary):
-        region[start:end] = [True] * (end - start)
-    counts = Counter(text.casefold() for text in texts)
-    own = [_own_features(text, lang, s, r, counts[text.casefold()] - 1)
-           for text, s, r in zip(texts, scored, region)]
+        return np.zeros((0, len(feature_names())))
+    if scores is None:
+        scores = segment.score_page(page, lang, params)
+    own = _own_features(page, lang, scores, params)
     index = {name: i for i, name in enumerate(_OWN)}
-    neighbour_cols = [index[name] for name in _NEIGHBOUR]
-    window_cols = [index[name] for name in _WINDOWED]
-    # Prefix sums for the windowed means.
-    prefix = [[0.0] * (n + 1) for _ in window_cols]
-    for j, col in enumerate(window_cols):
-        acc = prefix[j]
-        for i in range(n):
-            acc[i + 1] = acc[i] + own[i][col]
-    lengths = [s.length for s in scored]
-    total = sum(lengths) or 1
-    before = 0
-    page_density = sum(s.density * s.length for s in scored) / total
-    region_at = [i for i in range(n) if region[i]]
-    rows = []
-    missing = [-1.0] * len(_NEIGHBOUR)
-    for i in range(n):
-        row = list(own[i])
-        for offset in _OFFSETS:
-            j = i + offset
-            row += [own[j][c] for c in neighbour_cols] if 0 <= j < n else missing
-        for width in _WINDOWS:
-            low, high = max(0, i - width), min(n, i + width + 1)
-            row += [(prefix[k][high] - prefix[k][low]) / (high - low) for k in range(len(window_cols))]
-        distance = min((abs(i - j) for j in region_at), default=n) if not region[i] else 0
-        row += [i / n, before / total, (total - before - lengths[i]) / total, math.log1p(n),
-                math.log1p(total), page_density, 1.0 if lang in CJK else 0.0,
-                math.log1p(distance)]
-        before += lengths[i]
-        rows.append(row)
-    return rows
+    parts = [own]
+    neighbours = own[:, [index[name] for name in _NEIGHBOUR]]
+    for offset in _OFFSETS:
+        shifted = np.full_like(neighbours, -1.0)
+        if offset < 0:
+            shifted[-offset:] = neighbours[:offset]
+        else:
+            shifted[:-offset] = neighbours[offset:]
+        parts.append(shifted)
+    # Windowed means from prefix sums (running sums, in block order).
+    prefix = np.zeros((n + 1, len(_WINDOWED)))
+    np.cumsum(own[:, [index[name] for name in _WINDOWED]], axis=0, out=prefix[1:])
+    at = np.arange(n)
+    for width in _WINDOWS:
+        low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
+        parts.append((prefix[high] - prefix[low]) / (high - low)[:, None])
+    lengths = scores.length
+    total = int(lengths.sum()) or 1
+    before = np.cumsum(lengths) - lengths
+    density = own[:, index["density"]]
+    page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
+    region_at = np.flatnonzero(own[:, index["in_region"]])
+    if len(region_at):
+        nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
+        distance = np.minimum(np.abs(at - region_at[nearest]),
+                              np.abs(at - region_at[np.minimum(nearest + 1, len(region_at) - 1)]))
+    else:
+        distance = np.full(n, n)
+    page_columns = np.empty((n, 8))
+    page_columns[:, 0] = at / n
+    page_columns[:, 1] = before / total
+    page_columns[:, 2] = (total - before - lengths) / total
+    page_columns[:, 3] = math.log1p(n)
+    page_columns[:, 4] = math.log1p(total)
+    page_columns[:, 5] = page_density
+    page_columns[:, 6] = 1.0 if lang in CJK else 0.0
+    page_columns[:, 7] = list(map(math.log1p, distance.tolist()))
+    parts.append(page_columns)
+    return np.hstack(parts)
 
 
 _CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
@@ -198,23 +278,68 @@ def context_features(values: list[float]) -> list[list[float]]:
     return rows
 
 
-Trees = list[tuple[list[int], list[float], list[int], list[int], list[float]]]
+class Forest(NamedTuple):
+    """An ensemble of regression trees as arrays, evaluated for all rows and trees at once.
+
+    Node ``k`` of tree ``t`` is entry ``t * width + k``, the two children of a node are
+    neighbours, and a leaf loops back to itself (its test reads an extra column of zeros against
+    +inf), so every row takes the same number of steps: one gather per level of the trees.
+    """
+
+    feature: np.ndarray    # the column each node tests
+    threshold: np.ndarray  # go left when the value is at most this
+    right: np.ndarray      # the right child (the left one is just before it)
+    value: np.ndarray      # what a leaf adds
+    trees: int
+    depth: int             # the longest path from a root to a leaf
+    columns: int           # the features the trees read (the zero column comes after them)
+
+
+def forest(trees: list[dict]) -> Forest:
+    """The trees of a model file (``feature``, ``threshold``, ``left``, ``right``, ``value``
+    lists, -1 children for a leaf) as a :class:`Forest`."""
+    width = max((len(tree["feature"]) for tree in trees), default=1)
+    columns = 1 + max((max(tree["feature"]) for tree in trees), default=0)
+    size = width * max(1, len(trees))
+    feature = np.full(size, columns, dtype=np.intp)
+    threshold = np.full(size, np.inf)
+    right = np.arange(1, size + 1, dtype=np.intp)
+    value = np.zeros(size)
+    depth = 0
+    for t, tree in enumerate(trees):
+        left_of, right_of = tree["left"], tree["right"]
+        # Number the nodes level by level so that siblings are neighbours.
+        order, place, level, levels = [0], {0: t * width}, [0], 0
+        while level:
+            nxt = [child for node in level if left_of[node] >= 0 for child in (left_of[node], right_of[node])]
+            for child in nxt:
+                place[child] = t * width + len(order)
+                order.append(child)
+            levels += bool(nxt)
+            level = nxt
+        for node in order:
+            at = place[node]
+            if left_of[node] >= 0:
+                feature[at], threshold[at] = tree["feature"][node], tree["threshold"][node]
+                right[at] = place[right_of[node]]
+            value[at] = tree["value"][node]
+        depth = max(depth, levels)
+    return Forest(feature, threshold, right, value, len(trees), depth, columns)
 
 
 class Model(NamedTuple):
-    """Two stages of gradient-boosted trees, as flat arrays, and the decoding knobs.  The first
-    stage reads the block features; the second reads them plus the first stage's view of the
-    block's neighbourhood (:func:`context_features`)."""
+    """Two stages of gradient-boosted trees and the decoding knobs.  The first stage reads the
+    block features; the second reads them plus the first stage's view of the block's
+    neighbourhood (:func:`context_features`)."""
 
     names: list[str]
-    stages: list[tuple[float, Trees]]   # (starting log-odds, trees) per stage
+    stages: list[tuple[float, Forest]]  # (starting log-odds, trees) per stage
     threshold: float                    # keep a block when its smoothed log-odds reach this
     smooth: float                       # weight of each neighbour's log-odds in the smoothing
 
 
-def _trees(stage: dict) -> tuple[float, Trees]:
-    return stage["base"], [(t["feature"], t["threshold"], t["left"], t["right"], t["value"])
-                           for t in stage["trees"]]
+def _trees(stage: dict) -> tuple[float, Forest]:
+    return stage["base"], forest(stage["trees"])
 
 
 def read_model_file(name: str, features: list[str], trainer: str) -> dict | None:
@@ -240,44 +365,61 @@ def load_model() -> Model | None:
                  data["smooth"])
 
 
-def ensemble(base: float, trees: Trees, rows: list[list[float]]) -> list[float]:
-    """The log-odds an ensemble of trees gives each row."""
-    out = []
-    for row in rows:
-        total = base
-        for feature, threshold, left, right, value in trees:
-            node = 0
-            while left[node] >= 0:
-                node = left[node] if row[feature[node]] <= threshold[node] else right[node]
-            total += value[node]
-        out.append(total)
-    return out
+def ensemble(base: float, trees: Forest, rows) -> list[float]:
+    """The log-odds an ensemble of trees gives each row (a list of feature lists or an array).
+
+    >>> trees = forest([{"feature": [0, -1, -1], "threshold": [0.5, 0, 0], "left": [1, -1, -1],
+    ...                  "right": [2, -1, -1], "value": [0.0, -1.0, 2.0]}])
+    >>> ensemble(0.25, trees, [[0.0], [1.0]])
+    [-0.75, 2.25]
+    """
+    return ensemble_array(base, trees, np.asarray(rows, dtype=float)).tolist()
 
 
-def log_odds(model: Model, rows: list[list[float]]) -> list[float]:
+def ensemble_array(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
+    """:func:`ensemble` of an array of rows, as an array."""
+    n = len(rows)
+    if not n or not trees.trees:
+        return np.full(n, float(base))
+    # Each row gets a zero column for the leaves' tests, then the walk: one gather per level,
+    # trees down the first axis and rows along the second.
+    table = np.zeros((n, trees.columns + 1))
+    table[:, :trees.columns] = rows[:, :trees.columns]
+    flat = table.ravel()
+    row_start = np.arange(n) * (trees.columns + 1)
+    roots = (np.arange(trees.trees) * (len(trees.value) // trees.trees))[:, None]
+    node = trees.right[roots] - (table.T[trees.feature[roots[:, 0]]] <= trees.threshold[roots])
+    for _ in range(trees.depth - 1):
+        node = trees.right[node] - (flat[row_start + trees.feature[node]] <= trees.threshold[node])
+    # Summed tree by tree from the base, in order, as a running sum does.
+    totals = np.empty((trees.trees + 1, n))
+    totals[0] = base
+    totals[1:] = trees.value[node]
+    return np.cumsum(totals, axis=0)[-1]
+
+
+def log_odds(model: Model, rows) -> list[float]:
     """The model's log-odds that each block (one feature row each, in page order) is main text."""
-    values = ensemble(*model.stages[0], rows)
+    rows = np.asarray(rows, dtype=float)
+    values = ensemble_array(*model.stages[0], rows)
     for base, trees in model.stages[1:]:
-        values = ensemble(base, trees, [row + extra for row, extra in zip(rows, context_features(values))])
-    return values
+        values = ensemble_array(base, trees, np.hstack([rows, np.array(context_features(values.tolist()))]))
+    return values.tolist()
 
 
-def smoothed(values: list[float], weight: float) -> list[float]:
+def smoothed(values, weight: float) -> list[float]:
     """Each value averaged with its two neighbours, each neighbour weighing ``weight``.
 
     >>> smoothed([1.0, -1.0, 1.0], 0.5)
     [0.3333333333333333, 0.0, 0.3333333333333333]
     """
-    n = len(values)
-    out = []
-    for i, value in enumerate(values):
-        total, mass = value, 1.0
-        for j in (i - 1, i + 1):
-            if 0 <= j < n:
-                total += weight * values[j]
-                mass += weight
-        out.append(total / mass)
-    return out
+    values = np.asarray(values, dtype=float)
+    total, mass = values.copy(), np.ones(len(values))
+    total[1:] += weight * values[:-1]
+    mass[1:] += weight
+    total[:-1] += weight * values[1:]
+    mass[:-1] += weight
+    return (total / mass).tolist()
 
 
 def probability(value: float) -> float:
@@ -287,3 +429,13 @@ def probability(value: float) -> float:
     0.5
     """
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, value))))
+
+
+def probabilities(values) -> list[float]:
+    """:func:`probability` of each value.
+
+    >>> probabilities([0.0, 100.0])
+    [0.5, 0.9999999999999065]
+    """
+    exp = math.exp
+    return [1.0 / (1.0 + exp(-value)) for value in np.clip(np.asarray(values, dtype=float), -30.0, 30.0).tolist()]

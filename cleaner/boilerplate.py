@@ -31,9 +31,9 @@ from typing import NamedTuple
 
 import regex
 
-from . import blockmodel, segment
+from . import blockmodel, blockstats, segment
 from .config import DEFAULT_CONFIG, CleanerConfig
-from .language import guess_language
+from .language import guess_page_language
 from .normalise import Block
 from .trace import Change
 
@@ -173,21 +173,21 @@ def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerCo
     nothing falls back to the main region of :func:`main_region`."""
     if len(blocks) < params.min_blocks:
         return blocks, []
-    texts = [block.text for block in blocks]
-    lang = config.languages[0] if len(config.languages) == 1 else guess_language("\n".join(texts))
-    rows = blockmodel.page_features(texts, lang, params)
+    page = blockstats.Page([block.text for block in blocks])
+    lang = config.languages[0] if len(config.languages) == 1 else guess_page_language(page)
+    scores = segment.score_page(page, lang, params)
+    rows = blockmodel.page_matrix(page, lang, params, scores)
     values = blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth)
     keep = [value >= model.threshold for value in values]
     if not any(keep):
         return main_region(blocks, config, params)
     first = keep.index(True)
-    scored = [segment.score_block(text, lang, params) if first - _TITLE_REACH <= i < first else None
-              for i, text in enumerate(texts)]
+    scored = [scores.at(i) if first - _TITLE_REACH <= i < first else None for i in range(len(blocks))]
     title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
     keep[title:first] = [True] * (first - title)
-    changes = [Change("boilerplate", f"block_model:{blockmodel.probability(value):.2f}", block.text, "",
-                      block.line)
-               for block, value, kept in zip(blocks, values, keep) if not kept]
+    dropped = [index for index, kept in enumerate(keep) if not kept]
+    changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
+               for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
     return [block for block, kept in zip(blocks, keep) if kept], changes
 
 
@@ -215,9 +215,9 @@ def main_region(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
     the others are removed with their score.  A document with no positive block is kept whole."""
     if len(blocks) < params.min_blocks:
         return blocks, []
-    lang = config.languages[0] if len(config.languages) == 1 else guess_language(
-        "\n".join(block.text for block in blocks))
-    scored = [segment.score_block(block.text, lang, params) for block in blocks]
+    page = blockstats.Page([block.text for block in blocks])
+    lang = config.languages[0] if len(config.languages) == 1 else guess_page_language(page)
+    scored = segment.score_page(page, lang, params).scored()
     scores = [s.score for s in scored]
     spans = segment.best_segments(scores, params.secondary)
     if not spans or max(sum(scores[a:b]) for a, b in spans) < params.weak_region:

@@ -8,19 +8,21 @@ matched without word boundaries.
 from __future__ import annotations
 
 import functools
-from collections import Counter
+import itertools
 from importlib import resources
 
+import numpy as np
 import regex
 
-_WORD = regex.compile(r"\w+")
-_KANA = regex.compile(r"[\p{Hiragana}\p{Katakana}]")
-_HANGUL = regex.compile(r"\p{Hangul}")
-_HAN = regex.compile(r"\p{Han}")
+from . import blockstats
+
 _LETTER = regex.compile(r"\p{L}")
 CJK = ("zh", "ja", "ko")
 # Words looked at for the guess: enough to be sure, bounded so huge pages cost no more.
 _SAMPLE_WORDS = 5000
+_SAMPLE_CHARS = 60000
+# Characters whose scripts tell Chinese, Japanese and Korean apart.
+_HEAD_CHARS = 20000
 
 
 @functools.lru_cache(maxsize=None)
@@ -37,17 +39,32 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 @functools.lru_cache(maxsize=1)
-def _index() -> dict[str, tuple[str, ...]]:
-    """Each stopword and the languages (written with spaces) that list it."""
+def _languages() -> tuple[str, ...]:
+    """The languages with stopword lists written with spaces (not CJK), in file-name order."""
     folder = resources.files("cleaner") / "rules" / "stopwords"
-    langs: dict[str, list[str]] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        lang = entry.name.removesuffix(".txt")
-        if not entry.name.endswith(".txt") or lang in CJK:
-            continue
+    return tuple(entry.name.removesuffix(".txt") for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".txt") and entry.name.removesuffix(".txt") not in CJK)
+
+
+@functools.lru_cache(maxsize=1)
+def _index() -> dict[str, int]:
+    """Each stopword and the languages that list it, as bits (bit ``i`` for ``_languages()[i]``)."""
+    masks: dict[str, int] = {}
+    for bit, lang in enumerate(_languages()):
         for word in stopwords(lang):
-            langs.setdefault(word, []).append(lang)
-    return {word: tuple(found) for word, found in langs.items()}
+            masks[word] = masks.get(word, 0) | 1 << bit
+    return masks
+
+
+def _word_masks(page: blockstats.Page) -> np.ndarray:
+    """The languages listing each word of the page (bits of :func:`_index`, 0 for none)."""
+    masks = page.derived.get("stopword_masks")
+    if masks is None:
+        words = page.lowered_words
+        dtype = np.uint64 if len(_languages()) <= 64 else object
+        masks = np.fromiter(map(_index().get, words, itertools.repeat(0)), dtype=dtype, count=len(words))
+        page.derived["stopword_masks"] = masks
+    return masks
 
 
 @functools.lru_cache(maxsize=None)
@@ -66,25 +83,46 @@ def guess_language(text: str) -> str:
     >>> guess_language("猫はマットの上で寝ています。")
     'ja'
     """
-    sample = text[:60000]
-    letters = len(_LETTER.findall(sample[:20000])) or 1
-    head = sample[:20000]
-    if len(_HANGUL.findall(head)) > 0.3 * letters:
-        return "ko"
-    kana = len(_KANA.findall(head))
-    han = len(_HAN.findall(head))
-    if kana + han > 0.3 * letters:
-        return "ja" if kana > 0.1 * (kana + han) else "zh"
-    index = _index()
-    votes: Counter[str] = Counter()
-    for count, word in enumerate(_WORD.finditer(sample)):
-        if count >= _SAMPLE_WORDS:
-            break
-        for lang in index.get(word.group().lower(), ()):
-            votes[lang] += 1
-    if not votes:
+    return guess_page_language(blockstats.Page([text[:_SAMPLE_CHARS]]))
+
+
+def guess_page_language(page: blockstats.Page) -> str:
+    """The language of a page (its blocks joined by newlines), as :func:`guess_language`."""
+    head = page.bits[:_HEAD_CHARS]
+    if head.size and (head & blockstats.WIDE).any():
+        letters = blockstats.count(head, blockstats.LETTER) or 1
+        if blockstats.count(head, blockstats.HANGUL) > 0.3 * letters:
+            return "ko"
+        kana, han = blockstats.count(head, blockstats.KANA), blockstats.count(head, blockstats.HAN)
+        if kana + han > 0.3 * letters:
+            return "ja" if kana > 0.1 * (kana + han) else "zh"
+    # The language listing most of the sample's words; on a tie, the one a word-by-word count
+    # meets first (first in the text, then in file-name order).
+    size = _sample_size(page)
+    sample = _word_masks(page)[:size]
+    if size and page.word_ends[size - 1] > _SAMPLE_CHARS:  # the sample's end cuts a word
+        sample = sample.copy()
+        sample[-1] = _index().get(page.joined[page.word_starts[size - 1]:_SAMPLE_CHARS].lower(), 0)
+    languages = _languages()
+    at = np.flatnonzero(sample)
+    masks = sample[at]
+    bits = np.arange(len(languages), dtype=np.uint64) if masks.dtype != object else np.arange(len(languages))
+    listed = ((masks[:, None] >> bits) & 1).astype(bool)
+    votes = listed.sum(axis=0)
+    if not votes.any():
         return ""
-    return votes.most_common(1)[0][0]
+    first = np.where(votes > 0, at[listed.argmax(axis=0)] if len(at) else 0, len(sample))
+    best = [i for i in range(len(languages)) if votes[i] == votes.max()]
+    return languages[min(best, key=lambda i: (first[i], i))]
+
+
+def _sample_size(page: blockstats.Page) -> int:
+    """How many of the page's first words the guess reads: at most ``_SAMPLE_WORDS``, and only
+    those starting within its first ``_SAMPLE_CHARS`` characters."""
+    size = min(_SAMPLE_WORDS, len(page.word_starts))
+    if len(page.joined) > _SAMPLE_CHARS:
+        size = min(size, int(np.searchsorted(page.word_starts, _SAMPLE_CHARS)))
+    return size
 
 
 def stopword_density(text: str, lang: str) -> float:
@@ -94,14 +132,26 @@ def stopword_density(text: str, lang: str) -> float:
     >>> round(stopword_density("The cat sat on the mat", "en"), 2)
     0.5
     """
+    return float(stopword_densities(blockstats.Page([text]), lang)[0])
+
+
+def stopword_densities(page: blockstats.Page, lang: str) -> np.ndarray:
+    """:func:`stopword_density` of each block of a page."""
     if lang in CJK:
-        letters = len(_LETTER.findall(text))
-        if not letters:
-            return 0.0
-        covered = sum(len(m) for m in _cjk_pattern(lang).findall(text))
-        return min(1.0, covered / letters)
-    words = _WORD.findall(text)
-    if not words:
+        return np.array([_cjk_density(text, lang) for text in page.texts], dtype=float)
+    languages = _languages()
+    if lang not in languages:
+        return np.zeros(page.n)
+    masks = _word_masks(page)
+    bit = languages.index(lang)
+    hits = page.word_count(((masks >> (np.uint64(bit) if masks.dtype != object else bit)) & 1).astype(bool))
+    total = page.words
+    return np.divide(hits, total, out=np.zeros(page.n), where=total > 0)
+
+
+def _cjk_density(text: str, lang: str) -> float:
+    letters = len(_LETTER.findall(text))
+    if not letters:
         return 0.0
-    listed = stopwords(lang)
-    return sum(1 for w in words if w.lower() in listed) / len(words)
+    covered = sum(len(m) for m in _cjk_pattern(lang).findall(text))
+    return min(1.0, covered / letters)

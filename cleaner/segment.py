@@ -13,17 +13,26 @@ the same scores over the kept blocks alone give the same region again.
 """
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
-from .language import CJK, stopword_density
+from . import blockstats
+from .language import CJK, stopword_densities
 
-_WIDE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
-_SENTENCE_END = regex.compile(r"[.!?…。！？:;]['\"”’»)\]]*$")
+# A block ends like a sentence: a final mark, then closing quotes and brackets.
+_FINAL_MARKS = frozenset(".!?…。！？:;")
+_CLOSERS = "'\"”’»)]"
 _NAV_SEPARATOR = regex.compile(r"\s[|»›·•/>]\s|\s[|»›·•]$|^[|»›·•]\s")
-_COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
-_WORD = regex.compile(r"\w+")
+COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
+# The only characters other than the literals' own letters that match them case-blind (and the
+# one whose lower case is longer): where they occur, every block is searched.
+_CASE_SPECIALS = ("\u0130", "\u017f")
+_LAST = operator.itemgetter(slice(-1, None))
+KINDS = ("good", "near-good", "fragment", "sentence", "bad", "nav")
 
 
 class Params(NamedTuple):
@@ -53,13 +62,64 @@ class Scored(NamedTuple):
     kind: str          # "good", "near-good", "fragment", "sentence", "bad", "nav"
 
 
+class PageScores(NamedTuple):
+    """The features and scores of every block of a page (one entry per block)."""
+
+    length: np.ndarray     # as Scored
+    density: np.ndarray
+    score: np.ndarray
+    kind: np.ndarray       # index into KINDS
+    copyright: np.ndarray  # whether the block has a copyright notice
+
+    def scored(self) -> list[Scored]:
+        """One :class:`Scored` per block."""
+        return [Scored(length, density, score, KINDS[kind]) for length, density, score, kind
+                in zip(self.length.tolist(), self.density.tolist(), self.score.tolist(), self.kind.tolist())]
+
+    def at(self, index: int) -> Scored:
+        """The :class:`Scored` of one block."""
+        return Scored(int(self.length[index]), float(self.density[index]), float(self.score[index]),
+                      KINDS[self.kind[index]])
+
+
 def effective_length(text: str) -> int:
     """Length in characters, CJK characters counting three (they carry a word's worth).
 
     >>> effective_length("abc"), effective_length("日本語")
     (3, 9)
     """
-    return len(text) + 2 * len(_WIDE.findall(text))
+    return int(effective_lengths(blockstats.Page([text]))[0])
+
+
+def effective_lengths(page: blockstats.Page) -> np.ndarray:
+    """:func:`effective_length` of each block of a page."""
+    return page.chars + 2 * page.count(blockstats.WIDE)
+
+
+def final_marks(texts: list[str]) -> list[str]:
+    """The last character of each text before its closing quotes and brackets ("" if none).
+
+    >>> final_marks(['He said "yes."', "Home", "»"])
+    ['.', 'e', '']
+    """
+    return list(map(_LAST, map(str.rstrip, texts, itertools.repeat(_CLOSERS))))
+
+
+def page_final_marks(page: blockstats.Page) -> list[str]:
+    """:func:`final_marks` of the blocks of a page (computed once per page)."""
+    marks = page.derived.get("final_marks")
+    if marks is None:
+        marks = page.derived["final_marks"] = final_marks(page.texts)
+    return marks
+
+
+def copyright_lines(page: blockstats.Page) -> np.ndarray:
+    """Whether each block of a page has a copyright notice (:data:`COPYRIGHT`)."""
+    joined = page.joined
+    if any(special in joined for special in _CASE_SPECIALS):
+        return page.matching(COPYRIGHT, None)
+    candidates = page.blocks_containing("©", "(c)", "copyright", "all rights reserved", lowered=True)
+    return page.matching(COPYRIGHT, candidates)
 
 
 def score_block(text: str, lang: str, params: Params = DEFAULT_PARAMS) -> Scored:
@@ -72,22 +132,32 @@ def score_block(text: str, lang: str, params: Params = DEFAULT_PARAMS) -> Scored
     >>> s.kind, s.score > 0
     ('near-good', True)
     """
-    length = effective_length(text)
-    density = stopword_density(text, lang) if lang else 0.3
-    if _NAV_SEPARATOR.search(text) and length < 2 * params.long or \
-            _COPYRIGHT.search(text) and length < params.long:
-        return Scored(length, density, -params.fragment_cost * 2, "nav")
-    if length < params.short:
-        if _SENTENCE_END.search(text) and density >= params.stop_low and len(_WORD.findall(text)) >= 3 \
-                or lang in CJK and _SENTENCE_END.search(text):
-            return Scored(length, density, params.sentence_fragment, "sentence")
-        return Scored(length, density, -params.fragment_cost, "fragment")
-    if density >= params.stop_high:
-        kind = "good" if length > params.long else "near-good"
-        return Scored(length, density, length / params.scale, kind)
-    if density >= params.stop_low:
-        return Scored(length, density, length / (2 * params.scale), "near-good")
-    return Scored(length, density, -length / (2 * params.scale), "bad")
+    return score_page(blockstats.Page([text]), lang, params).scored()[0]
+
+
+def score_page(page: blockstats.Page, lang: str, params: Params = DEFAULT_PARAMS) -> PageScores:
+    """Score every block of a page, as :func:`score_block`."""
+    length = effective_lengths(page)
+    density = stopword_densities(page, lang) if lang else np.full(page.n, 0.3)
+    copyright = copyright_lines(page)
+    nav_line = page.matching(_NAV_SEPARATOR, page.count(blockstats.SEPARATOR) > 0)
+    nav = nav_line & (length < 2 * params.long) | copyright & (length < params.long)
+    ends_sentence = np.fromiter(map(_FINAL_MARKS.__contains__, page_final_marks(page)), dtype=bool,
+                                count=page.n)
+    short = length < params.short
+    sentence = short & ends_sentence & (
+        (density >= params.stop_low) & (page.words >= 3) | (lang in CJK))
+    good = ~short & (density >= params.stop_high)
+    near = ~short & ~good & (density >= params.stop_low)
+    kind = np.select(
+        [nav, sentence, short, good & (length > params.long), good | near],
+        [KINDS.index("nav"), KINDS.index("sentence"), KINDS.index("fragment"), KINDS.index("good"),
+         KINDS.index("near-good")], KINDS.index("bad"))
+    score = np.select(
+        [nav, sentence, short, good, near],
+        [-params.fragment_cost * 2, params.sentence_fragment, -params.fragment_cost,
+         length / params.scale, length / (2 * params.scale)], -length / (2 * params.scale))
+    return PageScores(length, density, score, kind, copyright)
 
 
 def best_segment(scores: list[float]) -> tuple[int, int]:
