@@ -10,16 +10,20 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .batch import Options, Summary, UsageError, clean_bytes, default_jobs, format_for, run, run_stdin_jsonl
-from .boilerplate import RuleError
 from .config import CleanerConfig, ConfigError, load_config
-from .decode import DecodeError
-from .extract import ExtractError
-from .pipeline import InputTooLargeError
-from .progress import Progress
+
+# The batch machinery and the stages are imported once the arguments are parsed, so that
+# `--help`, `--version` and usage errors answer at once.
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
-_DOCUMENT_ERRORS = (DecodeError, ExtractError, InputTooLargeError)
+
+
+def _document_errors() -> tuple[type[Exception], ...]:
+    """The errors that fail one document (reported, exit status 1) rather than the run."""
+    from .decode import DecodeError
+    from .extract import ExtractError
+    from .pipeline import InputTooLargeError
+    return DecodeError, ExtractError, InputTooLargeError
 
 DESCRIPTION = """\
 Clean scraped web documents: strip boilerplate (menus, share prompts, comment forms, ad labels,
@@ -116,6 +120,9 @@ def _terminate(signum, frame):
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from .batch import UsageError
+    from .boilerplate import RuleError
+
     previous_term = None
     if args.command == "clean":
         # `kill` stops a run the way Ctrl-C does: workers end, temporary files go.
@@ -165,6 +172,9 @@ def _read_stdin() -> bytes:
 
 
 def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
+    from .batch import Options, UsageError, clean_bytes, default_jobs, run, run_stdin_jsonl
+    from .progress import Progress
+
     if args.ray_address and args.engine != "ray":
         raise UsageError("--ray-address needs --engine ray")
     jobs = args.jobs or default_jobs()
@@ -188,7 +198,7 @@ def _clean(args: argparse.Namespace, config: CleanerConfig) -> int:
             return _finish(summary)
         try:
             result = clean_bytes(_read_stdin(), source="<stdin>", format=args.format or "auto", config=config)
-        except _DOCUMENT_ERRORS as error:
+        except _document_errors() as error:
             print(f"cleaner: {error}", file=sys.stderr)
             return EXIT_FAILURES
         sys.stdout.write(result.text)
@@ -225,6 +235,8 @@ _LOCAL_ONLY = {"include": "--include", "exclude": "--exclude", "report": "--repo
 
 
 def _clean_on_ray(args: argparse.Namespace, output: Path, config: CleanerConfig) -> Summary:
+    from .batch import UsageError
+
     given = [flag for name, flag in _LOCAL_ONLY.items() if getattr(args, name)]
     if args.id_field != "id":
         given.append("--id-field")
@@ -244,6 +256,8 @@ def _finish(summary: Summary) -> int:
 
 
 def _explain(args: argparse.Namespace, config: CleanerConfig) -> int:
+    from .batch import clean_bytes, format_for
+
     source = "<stdin>" if args.file == "-" else args.file
     try:
         data = _read_stdin() if args.file == "-" else Path(args.file).read_bytes()
@@ -253,7 +267,7 @@ def _explain(args: argparse.Namespace, config: CleanerConfig) -> int:
     fmt = args.format or (format_for(Path(args.file)) if args.file != "-" else "auto")
     try:
         result = clean_bytes(data, source=source, format=fmt, config=config)
-    except _DOCUMENT_ERRORS as error:
+    except _document_errors() as error:
         print(f"cleaner: {error}", file=sys.stderr)
         return EXIT_FAILURES
     print(f"== {source}: {len(result.changes)} changes")
