@@ -39,8 +39,6 @@ _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "br", 
                      "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "html",
                      "legend", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table",
                      "tbody", "td", "tfoot", "th", "thead", "tr", "ul"})
-# Counts the block elements (the element itself and its descendants) without a Python object each.
-_COUNT_BLOCKS = "count(descendant-or-self::*[" + " or ".join(f"self::{tag}" for tag in sorted(_BLOCKS)) + "])"
 
 # The page's lines replace trafilatura's text when trafilatura keeps less than this share of
 # what the boilerplate stage keeps of the page's lines, or fewer characters than this.  Chosen on
@@ -140,7 +138,7 @@ def extract_main_text(html: str, *, url: str | None = None) -> Extraction:
 
 
 def text_length_bound(tree) -> int:
-    """An upper bound of ``len(page_lines(tree))``, computed mostly in C.
+    """An upper bound of ``len(page_lines(tree))``, computed mostly in C (a tenth of the walk).
 
     The lines hold the tree's text (less any hidden element's) with white-space runs folded, cut
     at the start and end of each block element: at most ``2 * blocks + 1`` lines, so at most
@@ -154,7 +152,7 @@ def text_length_bound(tree) -> int:
     from lxml import etree
 
     text = etree.tostring(tree, method="text", encoding=str, with_tail=True)
-    blocks = int(tree.xpath(_COUNT_BLOCKS))
+    blocks = sum(1 for _ in tree.iter(*_BLOCKS))  # lxml matches the tags in C
     return min(len(text), len(_SPACES.sub(" ", text)) + 2 * blocks) + 2 * blocks
 
 
