@@ -204,7 +204,9 @@ def measure_one(kind: str, size: int) -> dict:
         elapsed = time.perf_counter() - started
         if elapsed >= 1.0 or size >= MB:
             break
-    return {"bytes": len(document.encode("utf-8")), "seconds": elapsed / runs}
+    import resource
+    return {"bytes": len(document.encode("utf-8")), "seconds": elapsed / runs,
+            "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
 
 
 def run_scaling(args) -> None:
@@ -230,7 +232,8 @@ def run_scaling(args) -> None:
             per_mb[size] = result["seconds"] / (result["bytes"] / MB)
             relative = f"{per_mb[size] / per_mb[MB]:.2f}x" if MB in per_mb else "-"
             print(f"    {result['bytes'] / MB:9.3f} MB: {result['seconds']:8.3f} s, "
-                  f"{per_mb[size]:7.3f} s/MB, per MB vs 1 MB {relative}", flush=True)
+                  f"{per_mb[size]:7.3f} s/MB, per MB vs 1 MB {relative}, "
+                  f"peak RSS {result['peak_rss'] / MB:.0f} MB", flush=True)
         if MB in per_mb:
             later = [f"{size // MB} MB {per_mb[size] / per_mb[MB]:.2f}x" for size in per_mb if size > MB]
             print(f"    time per MB relative to 1 MB: {', '.join(later) or '-'}")
