@@ -68,11 +68,12 @@ class Extraction(NamedTuple):
         """The page's visible lines (:func:`page_lines`), from the tree trafilatura read."""
         return page_lines(self.tree if self.tree is not None else self.html)
 
-    def page_lines_bound(self) -> int:
-        """At least ``len(self.page_lines())``, without walking the tree in Python."""
+    def page_lines_bound(self, enough: int = -1) -> int:
+        """At least ``len(self.page_lines())``, without walking the tree in Python (see
+        :func:`text_length_bound`, and its ``enough``)."""
         if self.tree is None:
             return len(self.html)
-        return text_length_bound(self.tree)
+        return text_length_bound(self.tree, enough)
 
 
 def looks_like_html(text: str) -> bool:
@@ -137,12 +138,13 @@ def extract_main_text(html: str, *, url: str | None = None) -> Extraction:
     return Extraction(text, html, tree, [change])
 
 
-def text_length_bound(tree) -> int:
+def text_length_bound(tree, enough: int = -1) -> int:
     """An upper bound of ``len(page_lines(tree))``, computed mostly in C (a tenth of the walk).
 
     The lines hold the tree's text (less any hidden element's) with white-space runs folded, cut
     at the start and end of each block element: at most ``2 * blocks + 1`` lines, so at most
     ``2 * blocks`` line breaks, and each cut can keep one more space than folding the whole text.
+    When the bound before folding white space is at most ``enough``, it is returned as it is.
 
     >>> from lxml import html
     >>> tree = html.fromstring("<html><body><p>one <b>two</b></p><div>three<br>four</div></body></html>")
@@ -153,6 +155,8 @@ def text_length_bound(tree) -> int:
 
     text = etree.tostring(tree, method="text", encoding=str, with_tail=True)
     blocks = sum(1 for _ in tree.iter(*_BLOCKS))  # lxml matches the tags in C
+    if len(text) + 2 * blocks <= enough:
+        return len(text) + 2 * blocks
     return min(len(text), len(_SPACES.sub(" ", text)) + 2 * blocks) + 2 * blocks
 
 
