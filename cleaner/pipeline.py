@@ -122,14 +122,30 @@ def _explain_trafilatura(html: str, config: CleanerConfig, url: str | None) -> E
         disabled_rules=config.disabled_rules | _CHOSEN_BY_EXTRACTOR))
     # Only a short main text can lose to the page's lines, so they are cleaned only then (the
     # writer's blank line between blocks makes cleaned lines at most twice as long as raw ones).
-    if len(main.text) < max(extract.FALLBACK_MIN_CHARS,
-                            extract.FALLBACK_SHARE * 2 * len(extraction.page_lines)):
-        page = _explain_plain(extraction.page_lines, config)
+    # A bound of their length computed in C settles most pages without reading the lines.
+    if _may_fall_back(len(main.text), extraction.page_lines_bound(_no_fallback_within(len(main.text)))) \
+            and _may_fall_back(len(main.text), len(lines := extraction.page_lines())):
+        page = _explain_plain(lines, config)
         if extract.prefer_page_lines(main.text, page.text):
             choice = Change("extract", "page_lines_fallback", f"<main text, {len(main.text)} characters>",
                             f"<page lines after the boilerplate stage, {len(page.text)} characters>")
             return Explained(page.text, extraction.changes + [choice] + page.changes)
     return Explained(main.text, extraction.changes + main.changes)
+
+
+def _may_fall_back(main_length: int, page_lines_length: int) -> bool:
+    """Whether a cleaned main text this long can lose to page lines this long (before cleaning)."""
+    return main_length < max(extract.FALLBACK_MIN_CHARS, extract.FALLBACK_SHARE * 2 * page_lines_length)
+
+
+def _no_fallback_within(main_length: int) -> int:
+    """The longest page lines that cannot win over a cleaned main text this long (-1: none)."""
+    if main_length < extract.FALLBACK_MIN_CHARS:
+        return -1
+    limit = int(main_length / (extract.FALLBACK_SHARE * 2))
+    while limit >= 0 and _may_fall_back(main_length, limit):  # exact at the float boundary
+        limit -= 1
+    return limit
 
 
 class CleanStep:

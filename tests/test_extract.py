@@ -3,6 +3,8 @@ page-lines fallback (without a shipped ensemble), the trace, robustness."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cleaner
 from cleaner import extract
@@ -169,3 +171,30 @@ def test_pathological_html_gives_text_or_extract_error(page):
         assert "HTML" in str(error)
     else:
         assert isinstance(text, str)
+
+
+MARKUP = [ARTICLE, FORUM, ASIDE_ONLY,
+          "<html><body><div>a<script>hidden()</script> tail <p>b</p>c<style>x{}</style></div>d</body></html>",
+          "<html><body><table><tr><td> x </td><td>\n\n y\t</td></tr></table><br><br>z</body></html>",
+          "<html><body>" + "<div><p>deep</p>" * 300 + "</div>" * 300 + "</body></html>"]
+
+
+@pytest.mark.parametrize("page", MARKUP, ids=range(len(MARKUP)))
+def test_page_lines_of_the_shared_parse(page):
+    # trafilatura's parse, shared with the page lines, gives the lines of a parse of their own,
+    # and the bound that spares most pages the walk is never below their length.
+    extraction = extract.extract_main_text(page)
+    assert extraction.page_lines() == page_lines(page)
+    assert len(extraction.page_lines()) <= extraction.page_lines_bound()
+
+
+_TAGS = ["p", "div", "span", "b", "li", "td", "br", "script", "style", "textarea", "h1", "a"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([f"<{t}>" for t in _TAGS] + [f"</{t}>" for t in _TAGS]),
+                          st.text(alphabet=" \n\tab\u00a0\u3000é", max_size=8)), max_size=40))
+def test_page_lines_bound_is_a_bound(parts):
+    from lxml import html as lxml_html
+    tree = lxml_html.fromstring("<html><body>" + "".join(parts) + "</body></html>")
+    assert len(page_lines(tree)) <= extract.text_length_bound(tree)
