@@ -193,15 +193,16 @@ def _shortest(found: set[tuple[str, str]]) -> set[tuple[str, str]]:
     ...                   ("cookie", "anywhere"), ("cookies", "anywhere")}))
     [('ad', 'start'), ('ads', 'anywhere'), ('cookie', 'anywhere')]
     """
-    def implies(other: tuple[str, str], text: str, where: str) -> bool:
-        if other[1] == ANYWHERE:
-            return other[0] in text
-        if other[1] == START:
-            return where != ANYWHERE and text.startswith(other[0])
-        return where == WHOLE and text == other[0]
+    starts = {text for text, where in found if where == START}
+    anywhere = {text for text, where in found if where == ANYWHERE}
 
-    return {(text, where) for text, where in found
-            if not any(other != (text, where) and implies(other, text, where) for other in found)}
+    def implied(text: str, where: str) -> bool:
+        if any(other in text for other in anywhere if (other, ANYWHERE) != (text, where)):
+            return True
+        shortest = len(text) if where == START else len(text) + 1  # a start does not imply itself
+        return where != ANYWHERE and any(text[:length] in starts for length in range(shortest))
+
+    return {(text, where) for text, where in found if not implied(text, where)}
 
 
 # Escapes, and repeat counts in braces: the parts where the regex package's syntax and re's differ.
