@@ -19,6 +19,10 @@ Two kinds of evidence, each named in the trace when it removes something:
 
 The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
 more, so cleaning its own output changes nothing.
+
+The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
+some rule's patterns require go through the rules, and the passes share the texts the rules
+already kept unchanged; what is removed, and the trace, are those of every rule on every block.
 """
 from __future__ import annotations
 
