@@ -147,9 +147,13 @@ def is_bad(line: str) -> bool:
     pattern = ftfy.badness.BADNESS_RE
     if reach is None:
         return pattern.search(line) is not None
-    starts = [match.start() for match in _BEYOND_ASCII.finditer(line)]
-    if len(starts) * (reach + 1) * 8 > len(line):  # beyond ASCII throughout: one search is cheaper
-        return pattern.search(line) is not None
+    # Where characters beyond ASCII are many, one search is cheaper (and they are not all listed).
+    most = len(line) // ((reach + 1) * 8)
+    starts = []
+    for match in _BEYOND_ASCII.finditer(line):
+        if len(starts) == most:
+            return pattern.search(line) is not None
+        starts.append(match.start())
     tried = -1
     for start in starts:
         for position in range(max(tried + 1, start - reach), start + 1):
