@@ -3,9 +3,8 @@
 Reads the naive texts of ``../shared/bench/wcxb-dev``; every stage runs on what the stage before
 it produced (repair on the naive text, normalise on the repaired text, the phrase rules on its
 blocks, ...), in turns with ftfy, and the best of ``--rounds`` is kept (CPU time of this
-process).  Reported as
-milliseconds per document and as a share of ftfy's time (the machine may be shared and noisy:
-the shares are what to compare).
+process).  Reported as milliseconds per document and as a share of ftfy's time (the machine may
+be shared and noisy: the shares are what to compare).
 
     python bench/stage_speed.py --docs 150
 """
