@@ -19,6 +19,10 @@ Two kinds of evidence, each named in the trace when it removes something:
 
 The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
 more, so cleaning its own output changes nothing.
+
+The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
+some rule's patterns require go through the rules, and the passes share the texts the rules
+already kept unchanged; what is removed, and the trace, are those of every rule on every block.
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ from typing import NamedTuple
 
 import regex
 
-from . import blockmodel, blockstats, segment
+from . import blockmodel, blockstats, rulescreen, segment
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .language import guess_page_language
 from .normalise import Block
@@ -48,6 +52,10 @@ _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
 _EDGE = 300
+# A line of phrase_line_max_words words is at most this many characters per word.
+_LONGEST_WORD = 12
+# A label (an ad label, a widget title) is at most this many characters.
+_LABEL_MAX = 60
 # Passes of the stage over its own output; in practice the second pass already removes nothing.
 _MAX_PASSES = 8
 # A heading this close before the main region is the region's title.
@@ -68,6 +76,14 @@ class Rule(NamedTuple):
     spans: regex.Pattern | None
     openings: regex.Pattern | None = None  # matched at the start: removes a paragraph of any length
     family: str = ""   # the pack's optional ``family`` (how explain pages group it), else ""
+
+
+class RuleSet(NamedTuple):
+    """The phrase rules a configuration enables, with the screen that skips the blocks none of
+    them can match (:mod:`cleaner.rulescreen`)."""
+
+    rules: tuple[Rule, ...]
+    screen: rulescreen.Screen
 
 
 class Verdict(NamedTuple):
@@ -134,6 +150,22 @@ def load_rules(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (
     return tuple(rules)
 
 
+@functools.lru_cache(maxsize=32)
+def rule_set(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (),
+             disabled: frozenset[str] = frozenset()) -> RuleSet:
+    """The rules of :func:`load_rules` whose names are not ``disabled``, and their screen.
+
+    >>> ruleset = rule_set(("en",))
+    >>> ruleset.rules[min(ruleset.screen.starts[6]["leave "])].name, ruleset.screen.everywhere
+    ('comment_form', frozenset())
+    """
+    rules = tuple(rule for rule in load_rules(languages, extra_files) if rule.name not in disabled)
+    patterns = [(position, pattern.pattern, at_start) for position, rule in enumerate(rules)
+                for pattern, at_start in ((rule.lines, False), (rule.spans, False), (rule.openings, True))
+                if pattern is not None]
+    return RuleSet(rules, rulescreen.build_screen(patterns))
+
+
 def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
     """Keep the document's own blocks; return them with the trace of every removal.
 
@@ -144,17 +176,19 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
     ([6, 7, 8], ['block_model'])
     """
-    kept, changes = _filter_once(blocks, config)
+    passed: dict[str, str | None] = {}  # shared by the passes: the phrase rules see a text once
+    kept, changes = _filter_once(blocks, config, passed)
     for _ in range(_MAX_PASSES):
-        again, more = _filter_once(kept, config)
+        again, more = _filter_once(kept, config, passed)
         if not more:
             break
         kept, changes = again, changes + more
     return kept, changes
 
 
-def _filter_once(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
-    kept, changes = apply_phrase_rules(blocks, config)
+def _filter_once(blocks: list[Block], config: CleanerConfig,
+                 passed: dict[str, str | None]) -> tuple[list[Block], list[Change]]:
+    kept, changes = apply_phrase_rules(blocks, config, passed)
     if "outside_main_text" in config.disabled_rules:
         return kept, changes
     model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
@@ -191,20 +225,40 @@ def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerCo
     return [block for block, kept in zip(blocks, keep) if kept], changes
 
 
-def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
-    """The phrase rules and the repeated-label heuristic, block by block (no region step)."""
-    rules = [rule for rule in load_rules(config.languages, config.extra_rule_files)
-             if rule.name not in config.disabled_rules]
-    repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(blocks, config)
+def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
+                       passed: dict[str, str | None] | None = None) -> tuple[list[Block], list[Change]]:
+    """The phrase rules and the repeated-label heuristic, block by block (no region step).
+
+    Only the blocks the rules' screen points to go through the rules: the others cannot match
+    any of them.  ``passed`` holds texts the rules keep unchanged (with their label key) and
+    gains the ones found here, so that later passes over the same blocks skip them.
+    """
+    ruleset = rule_set(config.languages, config.extra_rule_files, config.disabled_rules)
+    passed = {} if passed is None else passed
+    texts = [block.text for block in blocks]
+    keys = [passed[text] if text in passed else _label_key(text) for text in texts]
+    repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(keys, config)
+    # The rules read a whole line only when it is short, and otherwise its first _EDGE characters.
+    reach = max(_EDGE, config.phrase_line_max_words * _LONGEST_WORD)
+    new = [index for index, text in enumerate(texts) if text not in passed]
+    suspects = [False] * len(texts)
+    for index, suspect in zip(new, rulescreen.screen_lines([texts[i] for i in new], ruleset.screen, reach)):
+        suspects[index] = suspect
     kept: list[Block] = []
     changes: list[Change] = []
-    for block in blocks:
-        if _key(block.text) in repeated:
+    for block, key, suspect in zip(blocks, keys, suspects):
+        if key in repeated:
             changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
             continue
-        verdict = _apply_rules(block, rules, config)
+        if not suspect:
+            passed[block.text] = key
+            kept.append(block)
+            continue
+        verdict = _apply_rules(block, ruleset, config, reach)
         changes += verdict.changes
         if verdict.keep:
+            if verdict.text == block.text and not verdict.changes:
+                passed[block.text] = key
             kept.append(Block(block.line, verdict.text))
     return kept, changes
 
@@ -243,12 +297,17 @@ def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -
     return start
 
 
-def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verdict:
+def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: int) -> Verdict:
+    """The rules in order on one block; those its screen rules out cannot match and are skipped
+    (a span rule that cuts the block has the rest screened again)."""
     text = block.text
     changes: list[Change] = []
-    short = len(text) <= config.phrase_line_max_words * 12 and \
+    short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
-    for rule in rules:
+    candidates = rulescreen.rules_for(text, ruleset.screen, reach)
+    for position, rule in enumerate(ruleset.rules):
+        if position not in candidates:
+            continue
         if rule.lines is not None and short and rule.lines.search(text) or \
                 rule.openings is not None and rule.openings.match(text[:_EDGE]):
             return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
@@ -259,6 +318,8 @@ def _apply_rules(block: Block, rules: list[Rule], config: CleanerConfig) -> Verd
                 if cut:
                     changes.append(Change("boilerplate", rule.name, cut, "", block.line))
                 return Verdict(False, cut, changes)
+            if cut != text:
+                candidates = rulescreen.rules_for(cut, ruleset.screen, reach)
             text = cut
     return Verdict(True, text, changes)
 
@@ -277,14 +338,15 @@ def _cut_spans(text: str, rule: Rule, line: int, changes: list[Change]) -> str:
     return text
 
 
-def _repeated_short_lines(blocks: list[Block], config: CleanerConfig) -> set[str]:
-    """Short lines that are not sentences and occur more than once: ad labels, widget titles.
+def _repeated_short_lines(keys: list[str | None], config: CleanerConfig) -> set[str]:
+    """Short lines that are not sentences and occur more than once: ad labels, widget titles
+    (``keys``: the blocks' :func:`_label_key`).
 
-    >>> blocks = [Block(1, "pCloud Premium"), Block(2, "Text."), Block(3, "pCloud Premium")]
-    >>> _repeated_short_lines(blocks, DEFAULT_CONFIG)
+    >>> _repeated_short_lines([_label_key(t) for t in ["pCloud Premium", "Text.", "pCloud Premium"]],
+    ...                       DEFAULT_CONFIG)
     {'pcloud premium'}
     """
-    counts = Counter(_key(block.text) for block in blocks)
+    counts = Counter(key for key in keys if key is not None)
     return {
         key for key, count in counts.items()
         if count > 1 and _is_label(key, config.repeated_line_max_words)
@@ -293,10 +355,21 @@ def _repeated_short_lines(blocks: list[Block], config: CleanerConfig) -> set[str
 
 def _is_label(key: str, max_words: int) -> bool:
     words = _WORD.findall(key)
-    return (0 < len(words) <= max_words and len(key) <= 60 and _HAS_LETTER.search(key) is not None
+    return (0 < len(words) <= max_words and len(key) <= _LABEL_MAX and _HAS_LETTER.search(key) is not None
             and not _SENTENCE_END.search(key))
 
 
 def _key(text: str) -> str:
     return text.casefold().strip()
 
+
+def _label_key(text: str) -> str | None:
+    """:func:`_key` of a text short enough to be a label, else None (case folding never
+    shortens a text, so a longer one has a longer key).
+
+    >>> _label_key(" Read More "), _label_key("word " * 20)
+    ('read more', None)
+    """
+    if len(text) > _LABEL_MAX and len(text.strip()) > _LABEL_MAX:
+        return None
+    return _key(text)

@@ -5,6 +5,7 @@ where a paragraph was broken at a fixed width, is re-joined so each paragraph is
 """
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import NamedTuple
 
@@ -13,9 +14,17 @@ import regex
 from .trace import Change
 
 # Control characters carry no text; tab and newline are white space and handled apart.
-_CONTROL = regex.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
-_LINE_BREAK = regex.compile(r"\r\n?|[\u2028\u2029\x85]")
-_SPACE_RUN = regex.compile(r"[^\S\n]{2,}|\t")
+# (The standard library's engine runs these simple passes over whole documents several times
+# faster; its \s differs from the regex package's only at \x1c-\x1f, removed just before.)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
+_LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_LINE_BREAKS = ("\r", "\u2028", "\u2029", "\x85")
+_SPACE_RUN = re.compile(r"[^\S\n][^\S\n]+|\t")  # two or more white spaces, or a tab
+_SPACES = re.compile(r"  +")
+# White space other than the space and line breaks, once control characters are gone (every
+# character str.isspace accepts, which is what \s means to the standard engine, lies below U+3001).
+_OTHER_SPACE = re.compile("[%s]" % "".join(
+    char for char in map(chr, range(0x3001)) if char.isspace() and char not in " \n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"))
 _LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
 _SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
 
@@ -33,9 +42,15 @@ def normalise_characters(text: str) -> str:
     >>> normalise_characters("Cafe\\u0301\\r\\nx\\x07  y\\t z ")
     'Café\\nx y z '
     """
-    text = _LINE_BREAK.sub("\n", text)
-    text = _CONTROL.sub("", text)
-    text = _SPACE_RUN.sub(" ", text)
+    # (Each pass first checks cheaply whether it has anything to do: usually it has not.)
+    if any(char in text for char in _LINE_BREAKS):
+        text = _LINE_BREAK.sub("\n", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    if _OTHER_SPACE.search(text):
+        text = _SPACE_RUN.sub(" ", text)
+    elif "  " in text:  # the space is the only white space left
+        text = _SPACES.sub(" ", text)
     return unicodedata.normalize("NFC", text)
 
 
@@ -62,7 +77,7 @@ def is_hard_wrapped(lines: list[str]) -> bool:
     >>> is_hard_wrapped(["A title", "A whole paragraph on one line. " * 5, "Another."])
     False
     """
-    lengths = sorted(len(line) for line in lines if line)
+    lengths = sorted(map(len, filter(None, lines)))
     if len(lengths) < 6:
         return False
     width = lengths[int(len(lengths) * 0.9) - 1]

@@ -68,8 +68,11 @@ def _settle(output: str, repaired: str, config: CleanerConfig) -> tuple[str, lis
     the others, the repaired output goes through normalise and boilerplate once more.  The
     changes of that round count lines in the first round's output.
     """
-    seen = set(repaired.split("\n"))
-    if all(line in seen or line.isascii() for line in output.split("\n")):
+    unseen = [line for line in output.split("\n") if not line.isascii()]
+    if unseen:
+        seen = set(repaired.split("\n"))
+        unseen = [line for line in unseen if line not in seen]
+    if not unseen:
         return output, []
     again, changes = repair.repair_and_explain(output, config)
     if not changes:
