@@ -142,7 +142,7 @@ def document_view(source: str, text: str, result: Explained, *, format: str = "t
         return _ensemble_view(source, text, result, page_wide, changes)
     extraction = extract.extract_main_text(text, url=url)
     fallback = any(c.rule == "page_lines_fallback" for c in page_wide)
-    lines, notes = trace_lines(extraction.page_lines if fallback else extraction.main_text, rest)
+    lines, notes = trace_lines(extraction.page_lines() if fallback else extraction.main_text, rest)
     return DocumentView(source, "html", lines, page_wide + notes, len(text), len(result.text))
 
 
