@@ -86,6 +86,7 @@ def cleaned_copy(page: dict) -> dict:
     or cleaning its own output would remove more (the stage is a fixpoint)."""
     texts = [t for t, lab in zip(page["texts"], page["label"]) if lab >= 0.5]
     share, ntok = labels(texts, page["gold"])
+    page = {k: v for k, v in page.items() if k not in ("ref", "block_tokens")}
     return {**page, "id": page["id"] + "#clean", "texts": texts, "label": share, "tokens": ntok,
             "rows": blockmodel.page_features(texts, page["lang"])}
 
@@ -134,9 +135,13 @@ def page_scores(pages: list[dict], values: list[list[float]], threshold: float, 
     """Shingle (F1, precision, recall) over ``pages`` for one decoding."""
     precisions, recalls = [], []
     for page, vals in zip(pages, values):
+        if "ref" not in page:  # tokens per block and the gold's shingles, computed once per page
+            page["block_tokens"] = [_TOKEN.findall(t) for t in page["texts"]]
+            page["ref"] = shingles(page["gold"])
         keep = [v >= threshold for v in blockmodel.smoothed(vals, smooth)]
-        out = shingles(" \n ".join(t for t, k in zip(page["texts"], keep) if k))
-        ref = shingles(page["gold"])
+        tokens = [tok for toks, k in zip(page["block_tokens"], keep) if k for tok in toks]
+        out = Counter(tuple(tokens[i:i + 4]) for i in range(max(0, len(tokens) - 3)))
+        ref = page["ref"]
         tp = sum((out & ref).values())
         fp, fn = sum(out.values()) - tp, sum(ref.values()) - tp
         if fp == 0 and fn == 0:
@@ -169,15 +174,44 @@ def fit_stage(rows, pages, args, monotonic=None):
     base, trees = blockmodel._trees(exported)
     gap = float(np.max(np.abs(model.decision_function(X[:500]) - np.array(blockmodel.ensemble(base, trees, rows[:500])))))
     assert gap < 1e-3, f"exported trees disagree with scikit-learn by {gap}"
+    gap = float(np.max(np.abs(ensemble_np(exported, X[:500]) - np.array(blockmodel.ensemble(base, trees, rows[:500])))))
+    assert gap < 1e-9, f"the vectorised trees disagree with the package's by {gap}"
     return exported
 
 
+def ensemble_np(stage: dict, X):
+    """The stage's log-odds for the rows of ``X``, all rows at once (the same values as
+    :func:`cleaner.blockmodel.ensemble`, vectorised for training)."""
+    import numpy as np
+    out = np.full(len(X), stage["base"])
+    rows = np.arange(len(X))
+    for tree in stage["trees"]:
+        feature, threshold = np.array(tree["feature"]), np.array(tree["threshold"])
+        left, right, value = np.array(tree["left"]), np.array(tree["right"]), np.array(tree["value"])
+        node = np.zeros(len(X), dtype=int)
+        while True:
+            inner = left[node] >= 0
+            if not inner.any():
+                break
+            go_left = X[rows, np.where(inner, feature[node], 0)] <= threshold[node]
+            node = np.where(inner, np.where(go_left, left[node], right[node]), node)
+        out += value[node]
+    return out
+
+
 def stage_values(stage: dict, pages: list[dict], extra=None) -> list[list[float]]:
-    base, trees = blockmodel._trees(stage)
-    out = []
-    for k, p in enumerate(pages):
-        rows = p["rows"] if extra is None else [r + e for r, e in zip(p["rows"], blockmodel.context_features(extra[k]))]
-        out.append(blockmodel.ensemble(base, trees, rows))
+    import numpy as np
+    rows: list[list[float]] = []
+    for k, page in enumerate(pages):
+        if extra is None:
+            rows += page["rows"]
+        else:
+            rows += [r + e for r, e in zip(page["rows"], blockmodel.context_features(extra[k]))]
+    flat = ensemble_np(stage, np.array(rows, dtype=np.float64)).tolist()
+    out, start = [], 0
+    for p in pages:
+        out.append(flat[start:start + len(p["rows"])])
+        start += len(p["rows"])
     return out
 
 
@@ -187,6 +221,7 @@ def main(argv=None):
     parser.add_argument("--trees", type=int, default=120)
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--min-recall", type=float, default=0.85)
+    parser.add_argument("--out", type=Path, default=MODEL, help="where to write the model")
     parser.add_argument("--stages", type=int, choices=(1, 2), default=1,
                         help="2 adds a stage reading the first stage's view of the neighbourhood")
     args = parser.parse_args(argv)
@@ -218,8 +253,8 @@ def main(argv=None):
     if len(stages) == 2:
         values = stage_values(stages[1], pick, values)
     best = None
-    for smooth in (0.25, 0.5):
-        for threshold in [x / 4 for x in range(-6, 0)]:
+    for smooth in (0.25, 0.5, 0.75):
+        for threshold in [x / 8 for x in range(-20, 3)]:
             f1, p, r = page_scores(pick, values, threshold, smooth)
             print(f"  smooth {smooth} threshold {threshold}: F1 {f1:.3f} P {p:.3f} R {r:.3f}", file=sys.stderr)
             if r >= args.min_recall and (best is None or f1 > best[0]):
@@ -231,8 +266,8 @@ def main(argv=None):
     exported = {"features": names, "stages": stages, "threshold": threshold, "smooth": smooth,
                 "trained": {"pages": len(fit), "stages": len(stages), "trees": args.trees, "depth": args.depth,
                             "pick_f1": round(f1, 4), "pick_recall": round(r, 4)}}
-    MODEL.parent.mkdir(parents=True, exist_ok=True)
-    MODEL.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

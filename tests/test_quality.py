@@ -114,6 +114,19 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("댓글 남기기", "comment_form"),
     ("Also on example.com A story from elsewhere", "related_links"),
     ("By continuing to use this website, you agree to our use of cookies.", "cookie_notice"),
+    ("Kommentar verfassen Antwort abbrechen", "comment_form"),
+    ("Diese Website verwendet Akismet, um Spam zu reduzieren.", "comment_form"),
+    ("Zurück zur Startseite", "navigation"),
+    ("Vorheriger Beitrag", "navigation"),
+    ("Schlagwörter: Politik, Wahlen", "post_meta"),
+    ("Fanden Sie diesen Artikel nützlich?", "feedback_prompt"),
+    ("Das könnte Dich auch noch interessieren", "related_links"),
+    ("Dans la même rubrique", "related_links"),
+    ("Pour lire la suite", "paywall"),
+    ("Lea también: otra noticia del día", "related_links"),
+    ("Zapraszamy też do subskrypcji naszego tygodnika", "newsletter"),
+    ("Related Coverage", "related_links"),
+    ("Tags: python, docker", "post_meta"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
