@@ -296,7 +296,8 @@ def many_files(folder: Path, count: int) -> Path:
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
 def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path, stop):
-    folder = many_files(tmp_path / "in", 120)
+    # Enough files that a loaded machine still sees the signal mid-way through the run.
+    folder = many_files(tmp_path / "in", 400)
     full = tmp_path / "full"
     assert run_cli("clean", str(folder), "-o", str(full), "-j", "2", "-q").returncode == 0
     out = tmp_path / "out"
@@ -311,7 +312,7 @@ def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path
     assert process.returncode == 130, err
     assert b"interrupted" in err and b"Traceback" not in err
     done = sorted(p.name for p in out.iterdir())
-    assert 10 <= len(done) < 120, "the run was not interrupted mid-way"
+    assert 10 <= len(done) < 400, "the run was not interrupted mid-way"
     assert all(not name.startswith(".") for name in done)  # no temporary files left
     for name in done:  # every output present is complete
         assert (out / name).read_bytes() == (full / name).read_bytes()
