@@ -295,23 +295,34 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     ruleset = rule_set(config.languages, config.extra_rule_files, config.disabled_rules)
     passed = {} if passed is None else passed
     texts = [block.text for block in blocks]
-    keys = [passed[text] if text in passed else _label_key(text) for text in texts]
+    if passed:
+        keys = [passed[text] if text in passed else _label_key(text) for text in texts]
+        new = [index for index, text in enumerate(texts) if text not in passed]
+    else:
+        keys = list(map(_label_key, texts))
+        new = range(len(texts))
     repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(keys, config)
     # The rules read a whole line only when it is short, and otherwise its first _EDGE characters.
     reach = max(_EDGE, config.phrase_line_max_words * _LONGEST_WORD)
-    new = [index for index, text in enumerate(texts) if text not in passed]
-    suspects = [False] * len(texts)
-    for index, suspect in zip(new, rulescreen.screen_lines([texts[i] for i in new], ruleset.screen, reach)):
-        suspects[index] = suspect
+    screened = rulescreen.screen_lines(texts if not passed else [texts[i] for i in new], ruleset.screen, reach)
+    # The blocks that are not simply kept: repeated labels, and those the screen points to.
+    special = [index for index, suspect in zip(new, screened) if suspect]
+    if repeated:
+        special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
+    if special:
+        skip = set(special)
+        passed.update((text, key) for index, (text, key) in enumerate(zip(texts, keys)) if index not in skip)
+    else:
+        passed.update(zip(texts, keys))
     kept: list[Block] = []
     changes: list[Change] = []
-    for block, key, suspect in zip(blocks, keys, suspects):
+    done = 0
+    for index in special:
+        kept += blocks[done:index]
+        done = index + 1
+        block, key = blocks[index], keys[index]
         if key in repeated:
             changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
-            continue
-        if not suspect:
-            passed[block.text] = key
-            kept.append(block)
             continue
         verdict = _apply_rules(block, ruleset, config, reach)
         changes += verdict.changes
@@ -319,6 +330,7 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
             if verdict.text == block.text and not verdict.changes:
                 passed[block.text] = key
             kept.append(Block(block.line, verdict.text))
+    kept += blocks[done:]
     return kept, changes
 
 
