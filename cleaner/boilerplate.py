@@ -275,7 +275,9 @@ def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Mo
     if not any(keep):
         return _main_keep(blocks, page, params, lang, scores)
     first = keep.index(True)
-    scored = [scores.at(i) if first - _TITLE_REACH <= i < first else None for i in range(len(blocks))]
+    scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
+    for index in range(max(0, first - _TITLE_REACH), first):
+        scored[index] = scores.at(index)
     title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
     keep[title:first] = [True] * (first - title)
     dropped = [index for index, kept in enumerate(keep) if not kept]
