@@ -33,6 +33,7 @@ from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
 from . import blockmodel, blockstats, rulescreen, segment
@@ -169,6 +170,11 @@ def rule_set(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (),
 def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
     """Keep the document's own blocks; return them with the trace of every removal.
 
+    The page language is guessed once per document, on the blocks of the first pass's region
+    step (:func:`page_language`), and a pass reuses the region scores of the blocks the pass
+    before it kept: a block's score depends only on its text and the language.  A first pass
+    that changes nothing is the fixpoint.
+
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
     ...          "next two years, as the people of the town had asked for a long time. ") * 2
@@ -176,53 +182,108 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
     ([6, 7, 8], ['block_model'])
     """
-    passed: dict[str, str | None] = {}  # shared by the passes: the phrase rules see a text once
-    kept, changes = _filter_once(blocks, config, passed)
+    passes = _Passes(config)
+    kept, changes = passes.run(blocks)
+    if not changes:
+        return kept, changes  # the next pass would see the very same blocks
     for _ in range(_MAX_PASSES):
-        again, more = _filter_once(kept, config, passed)
+        again, more = passes.run(kept)
         if not more:
             break
         kept, changes = again, changes + more
     return kept, changes
 
 
-def _filter_once(blocks: list[Block], config: CleanerConfig,
-                 passed: dict[str, str | None]) -> tuple[list[Block], list[Change]]:
-    kept, changes = apply_phrase_rules(blocks, config, passed)
-    if "outside_main_text" in config.disabled_rules:
-        return kept, changes
-    model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
-    if model is not None:
-        kept, removed = model_region(kept, model, config)
-    else:
-        kept, removed = main_region(kept, config)
-    return kept, changes + removed
+def page_language(page: blockstats.Page, config: CleanerConfig = DEFAULT_CONFIG) -> str:
+    """The language of a page of blocks: the one ``config.languages`` names if it names
+    exactly one, else the guess of :func:`language.guess_page_language`.
+
+    >>> page_language(blockstats.Page(["Home", "The cat sat on the mat because it was warm."]))
+    'en'
+    """
+    if len(config.languages) == 1:
+        return config.languages[0]
+    return guess_page_language(page)
+
+
+class _Passes:
+    """The passes of :func:`filter_blocks` over one document, and what they share: the texts
+    the phrase rules passed, the page language, and the region scores of the blocks the last
+    pass kept."""
+
+    def __init__(self, config: CleanerConfig):
+        self.config = config
+        self.passed: dict[str, str | None] = {}
+        self.lang: str | None = None
+        self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
+
+    def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
+        """One pass: the phrase rules, then the region step, on ``blocks``."""
+        config = self.config
+        scores, self.scores = self.scores, None
+        kept, changes = apply_phrase_rules(blocks, config, self.passed)
+        if "outside_main_text" in config.disabled_rules or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
+            return kept, changes
+        if changes:
+            scores = None  # the rules removed or cut blocks: the known scores are not theirs
+        model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
+        # The block model reads the page; the main region only the scores, once they are known.
+        page = blockstats.Page([block.text for block in kept]) if model is not None or scores is None else None
+        if self.lang is None:
+            # The first pass guesses on its page (the guess shares the word look-ups with the
+            # stopword densities), and the later passes keep the guess.
+            assert page is not None  # no scores are known before the first region step
+            self.lang = page_language(page, config)
+        if model is not None:
+            keep, removed, scores = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang, scores)
+        else:
+            keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
+        self.scores = _scores_of(scores, keep)
+        return [block for block, kept in zip(kept, keep) if kept], changes + removed
+
+
+def _scores_of(scores: segment.PageScores, keep: list[bool]) -> segment.PageScores:
+    """The rows of ``scores`` (one entry per block in each field) of the blocks ``keep`` keeps."""
+    rows = np.flatnonzero(keep)
+    return type(scores)(*(column[rows] for column in scores))
 
 
 def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerConfig = DEFAULT_CONFIG,
-                 params: segment.Params = segment.DEFAULT_PARAMS) -> tuple[list[Block], list[Change]]:
+                 params: segment.Params = segment.DEFAULT_PARAMS, lang: str | None = None) -> tuple[list[Block], list[Change]]:
     """The blocks the block model keeps (:mod:`cleaner.blockmodel`); the others are removed
     with their probability as ``block_model:<p>``.  A heading just before the first kept block
     is kept as its title.  A short document is kept whole, and a page where the model keeps
-    nothing falls back to the main region of :func:`main_region`."""
+    nothing falls back to the main region of :func:`main_region`.  ``lang``: the page
+    language (default: :func:`page_language`)."""
     if len(blocks) < params.min_blocks:
         return blocks, []
     page = blockstats.Page([block.text for block in blocks])
-    lang = config.languages[0] if len(config.languages) == 1 else guess_page_language(page)
-    scores = segment.score_page(page, lang, params)
+    keep, changes, _ = _model_keep(blocks, page, model, params, page_language(page, config) if lang is None else lang, None)
+    return [block for block, kept in zip(blocks, keep) if kept], changes
+
+
+def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Model, params: segment.Params,
+                lang: str, scores: segment.PageScores | None
+                ) -> tuple[list[bool], list[Change], segment.PageScores]:
+    """:func:`model_region`'s decision for each block (``page``: theirs), its trace, and the
+    blocks' region scores (``scores``: those already known, else None)."""
+    if scores is None:
+        scores = segment.score_page(page, lang, params)
     rows = blockmodel.page_matrix(page, lang, params, scores)
     values = blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth)
     keep = [value >= model.threshold for value in values]
     if not any(keep):
-        return main_region(blocks, config, params)
+        return _main_keep(blocks, page, params, lang, scores)
     first = keep.index(True)
-    scored = [scores.at(i) if first - _TITLE_REACH <= i < first else None for i in range(len(blocks))]
+    scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
+    for index in range(max(0, first - _TITLE_REACH), first):
+        scored[index] = scores.at(index)
     title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
     keep[title:first] = [True] * (first - title)
     dropped = [index for index, kept in enumerate(keep) if not kept]
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
                for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
-    return [block for block, kept in zip(blocks, keep) if kept], changes
+    return keep, changes, scores
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
@@ -236,23 +297,34 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     ruleset = rule_set(config.languages, config.extra_rule_files, config.disabled_rules)
     passed = {} if passed is None else passed
     texts = [block.text for block in blocks]
-    keys = [passed[text] if text in passed else _label_key(text) for text in texts]
+    if passed:
+        keys = [passed[text] if text in passed else _label_key(text) for text in texts]
+        new = [index for index, text in enumerate(texts) if text not in passed]
+    else:
+        keys = list(map(_label_key, texts))
+        new = range(len(texts))
     repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(keys, config)
     # The rules read a whole line only when it is short, and otherwise its first _EDGE characters.
     reach = max(_EDGE, config.phrase_line_max_words * _LONGEST_WORD)
-    new = [index for index, text in enumerate(texts) if text not in passed]
-    suspects = [False] * len(texts)
-    for index, suspect in zip(new, rulescreen.screen_lines([texts[i] for i in new], ruleset.screen, reach)):
-        suspects[index] = suspect
+    screened = rulescreen.screen_lines(texts if not passed else [texts[i] for i in new], ruleset.screen, reach)
+    # The blocks that are not simply kept: repeated labels, and those the screen points to.
+    special = [index for index, suspect in zip(new, screened) if suspect]
+    if repeated:
+        special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
+    if special:
+        skip = set(special)
+        passed.update((text, key) for index, (text, key) in enumerate(zip(texts, keys)) if index not in skip)
+    else:
+        passed.update(zip(texts, keys))
     kept: list[Block] = []
     changes: list[Change] = []
-    for block, key, suspect in zip(blocks, keys, suspects):
+    done = 0
+    for index in special:
+        kept += blocks[done:index]
+        done = index + 1
+        block, key = blocks[index], keys[index]
         if key in repeated:
             changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
-            continue
-        if not suspect:
-            passed[block.text] = key
-            kept.append(block)
             continue
         verdict = _apply_rules(block, ruleset, config, reach)
         changes += verdict.changes
@@ -260,29 +332,42 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
             if verdict.text == block.text and not verdict.changes:
                 passed[block.text] = key
             kept.append(Block(block.line, verdict.text))
+    kept += blocks[done:]
     return kept, changes
 
 
 def main_region(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
-                params: segment.Params = segment.DEFAULT_PARAMS) -> tuple[list[Block], list[Change]]:
+                params: segment.Params = segment.DEFAULT_PARAMS, lang: str | None = None) -> tuple[list[Block], list[Change]]:
     """The blocks of the highest-scoring contiguous region (with a heading just before it);
-    the others are removed with their score.  A document with no positive block is kept whole."""
+    the others are removed with their score.  A document with no positive block is kept whole.
+    ``lang``: the page language (default: :func:`page_language`)."""
     if len(blocks) < params.min_blocks:
         return blocks, []
     page = blockstats.Page([block.text for block in blocks])
-    lang = config.languages[0] if len(config.languages) == 1 else guess_page_language(page)
-    scored = segment.score_page(page, lang, params).scored()
-    scores = [s.score for s in scored]
-    spans = segment.best_segments(scores, params.secondary)
-    if not spans or max(sum(scores[a:b]) for a, b in spans) < params.weak_region:
-        return blocks, []
+    keep, changes, _ = _main_keep(blocks, page, params, page_language(page, config) if lang is None else lang, None)
+    return [block for block, kept in zip(blocks, keep) if kept], changes
+
+
+def _main_keep(blocks: list[Block], page: blockstats.Page | None, params: segment.Params, lang: str,
+               scores: segment.PageScores | None) -> tuple[list[bool], list[Change], segment.PageScores]:
+    """:func:`main_region`'s decision for each block (``page``: theirs, needed only when
+    ``scores`` is None), its trace, and the blocks' region scores (``scores``: those already
+    known, else None)."""
+    if scores is None:
+        assert page is not None
+        scores = segment.score_page(page, lang, params)
+    scored = scores.scored()
+    values = [s.score for s in scored]
+    spans = segment.best_segments(values, params.secondary)
+    if not spans or max(sum(values[a:b]) for a, b in spans) < params.weak_region:
+        return [True] * len(blocks), [], scores
     keep = [False] * len(blocks)
     for start, end in spans:
         start = _with_title(blocks, scored, start)
         keep[start:end] = [True] * (end - start)
     changes = [Change("boilerplate", f"outside_main_text:{s.score:+.1f}", block.text, "", block.line)
                for block, s, kept in zip(blocks, scored, keep) if not kept]
-    return [block for block, kept in zip(blocks, keep) if kept], changes
+    return keep, changes, scores
 
 
 def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -> int:

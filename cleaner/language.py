@@ -104,15 +104,20 @@ def guess_page_language(page: blockstats.Page) -> str:
         sample = sample.copy()
         sample[-1] = _index().get(page.joined[page.word_starts[size - 1]:_SAMPLE_CHARS].lower(), 0)
     languages = _languages()
-    at = np.flatnonzero(sample)
-    masks = sample[at]
+    # A page repeats few distinct stopwords: each distinct set of languages is counted once,
+    # with how often and where first it occurs.
+    masks, first_at, times = np.unique(sample[sample != 0], return_index=True, return_counts=True)
+    if not len(masks):
+        return ""
     bits = np.arange(len(languages), dtype=np.uint64) if masks.dtype != object else np.arange(len(languages))
     listed = ((masks[:, None] >> bits) & 1).astype(bool)
-    votes = listed.sum(axis=0)
+    votes = times @ listed
     if not votes.any():
         return ""
-    first = np.where(votes > 0, at[listed.argmax(axis=0)] if len(at) else 0, len(sample))
-    best = [i for i in range(len(languages)) if votes[i] == votes.max()]
+    # where each language's first listed word is, among the sample's stopwords (as positions
+    # among the non-zero entries keep their order, the earliest is the same)
+    first = np.where(listed, first_at[:, None], len(sample)).min(axis=0)
+    best = np.flatnonzero(votes == votes.max()).tolist()
     return languages[min(best, key=lambda i: (first[i], i))]
 
 
