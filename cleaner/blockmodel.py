@@ -47,6 +47,7 @@ _OWN = ("log_chars", "log_words", "density", "sentence_end", "colon_end", "punct
         "kind_fragment", "kind_sentence", "kind_bad", "kind_nav")
 _NEIGHBOUR = ("log_chars", "density", "sentence_end", "score", "in_region", "separators",
               "title_case", "kind_nav")
+_KIND_NUMBERS = np.arange(len(segment.KINDS))
 _OFFSETS = (-2, -1, 1, 2)
 _WINDOWS = (3, 10)
 _WINDOWED = ("log_chars", "density", "sentence_end", "score")
@@ -168,8 +169,7 @@ def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, 
     own = np.empty((page.n, len(_OWN)))
     for column, name in enumerate(_OWN[:len(columns)]):
         own[:, column] = columns[name]
-    for k, kind in enumerate(segment.KINDS):
-        own[:, len(columns) + k] = scores.kind == k
+    own[:, len(columns):] = scores.kind[:, None] == _KIND_NUMBERS
     return own
 
 
@@ -324,7 +324,8 @@ def forest(trees: list[dict]) -> Forest:
                 right[at] = place[right_of[node]]
             value[at] = tree["value"][node]
         depth = max(depth, levels)
-    return Forest(feature, threshold, right, value, len(trees), depth, columns)
+    # 32-bit node and column numbers: the gathers of the walk move half the bytes.
+    return Forest(feature.astype(np.int32), threshold, right.astype(np.int32), value, len(trees), depth, columns)
 
 
 class Model(NamedTuple):
@@ -386,15 +387,17 @@ def ensemble_array(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     table = np.zeros((n, trees.columns + 1))
     table[:, :trees.columns] = rows[:, :trees.columns]
     flat = table.ravel()
-    row_start = np.arange(n) * (trees.columns + 1)
+    row_start = np.arange(n, dtype=np.int32 if n * (trees.columns + 1) < 2**31 else np.intp)
+    row_start *= trees.columns + 1
     roots = (np.arange(trees.trees) * (len(trees.value) // trees.trees))[:, None]
-    node = trees.right[roots] - (table.T[trees.feature[roots[:, 0]]] <= trees.threshold[roots])
+    feature, threshold, right = trees.feature, trees.threshold, trees.right
+    node = right[roots] - (table.T[feature[roots[:, 0]]] <= threshold[roots])
     for _ in range(trees.depth - 1):
-        node = trees.right[node] - (flat[row_start + trees.feature[node]] <= trees.threshold[node])
+        node = right.take(node) - (flat.take(feature.take(node) + row_start) <= threshold.take(node))
     # Summed tree by tree from the base, in order, as a running sum does.
     totals = np.empty((trees.trees + 1, n))
     totals[0] = base
-    totals[1:] = trees.value[node]
+    trees.value.take(node, out=totals[1:])
     return np.cumsum(totals, axis=0)[-1]
 
 

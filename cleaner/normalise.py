@@ -5,6 +5,8 @@ where a paragraph was broken at a fixed width, is re-joined so each paragraph is
 """
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import unicodedata
 from typing import NamedTuple
@@ -61,10 +63,15 @@ def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[C
     >>> split_blocks(" Title \\n\\n\\n Body text. ")[0]
     [Block(line=1, text='Title'), Block(line=4, text='Body text.')]
     """
-    lines = [line.strip() for line in normalise_characters(text).split("\n")]
+    lines = list(map(str.strip, normalise_characters(text).split("\n")))
     if unwrap and is_hard_wrapped(lines):
         return _join_wrapped(lines)
-    return [Block(number, line) for number, line in enumerate(lines, start=1) if line], []
+    # Blocks built by C calls alone: (number, line) pairs of the non-empty lines, as Blocks.
+    return list(map(_new_block, filter(_TEXT, enumerate(lines, start=1)))), []
+
+
+_new_block = functools.partial(tuple.__new__, Block)
+_TEXT = operator.itemgetter(1)
 
 
 def is_hard_wrapped(lines: list[str]) -> bool:
