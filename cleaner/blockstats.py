@@ -34,7 +34,6 @@ _CLASSES = (
 WIDE = HAN | KANA | HANGUL
 # The classes counted for every block, in the order of Page.counts' columns.
 COUNTED = (LETTER, UPPER, DIGIT, PUNCT, WORD, SEPARATOR, WIDE)
-_COUNTED_BITS = np.array(COUNTED, dtype=np.uint16)
 
 
 @functools.lru_cache(maxsize=1)
@@ -109,7 +108,8 @@ class Page:
         # Sums from each block's start to the next one's, over the newline between them (in no
         # class) and a final one, so that an empty last block has a place to start.
         padded = np.append(self.bits, np.uint16(0))
-        return np.add.reduceat((padded[:, None] & _COUNTED_BITS) != 0, self.starts, axis=0, dtype=np.intp)
+        return np.stack([np.add.reduceat((padded & bit) != 0, self.starts, dtype=np.intp)
+                         for bit in COUNTED], axis=1)
 
     def count(self, bit: int) -> np.ndarray:
         """Characters of the class ``bit`` (one of :data:`COUNTED`) in each block."""
