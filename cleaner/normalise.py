@@ -27,6 +27,7 @@ _SPACES = re.compile(r"  +")
 # character str.isspace accepts, which is what \s means to the standard engine, lies below U+3001).
 _OTHER_SPACE = re.compile("[%s]" % "".join(
     char for char in map(chr, range(0x3001)) if char.isspace() and char not in " \n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"))
+_RUN_SPACE = frozenset(_OTHER_SPACE.pattern[1:-1] + " \t")  # what _SPACE_RUN folds
 _LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
 _SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
 
@@ -49,11 +50,25 @@ def normalise_characters(text: str) -> str:
         text = _LINE_BREAK.sub("\n", text)
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
-    if _OTHER_SPACE.search(text):
+    if "\t" in text or _has_space_run(text):
         text = _SPACE_RUN.sub(" ", text)
     elif "  " in text:  # the space is the only white space left
         text = _SPACES.sub(" ", text)
     return unicodedata.normalize("NFC", text)
+
+
+def _has_space_run(text: str) -> bool:
+    """Whether two white spaces other than the line break meet, one of them not the space (the
+    other spaces are rare, so they are found first and only their neighbours are looked at).
+
+    >>> _has_space_run("a\xa0b  c"), _has_space_run("a \xa0b"), _has_space_run("a\u3000\\nb")
+    (False, True, False)
+    """
+    for match in _OTHER_SPACE.finditer(text):
+        start, end = match.span()
+        if end < len(text) and text[end] in _RUN_SPACE or start and text[start - 1] in _RUN_SPACE:
+            return True
+    return False
 
 
 def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[Change]]:
