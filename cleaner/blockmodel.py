@@ -53,6 +53,11 @@ _WINDOWS = (3, 10)
 _WINDOWED = ("log_chars", "density", "sentence_end", "score")
 
 
+_NEIGHBOUR_AT = [_OWN.index(name) for name in _NEIGHBOUR]
+_WINDOWED_AT = [_OWN.index(name) for name in _WINDOWED]
+_FEATURE_COUNT = len(_OWN) + len(_OFFSETS) * len(_NEIGHBOUR) + len(_WINDOWS) * len(_WINDOWED) + 8
+
+
 def feature_names() -> list[str]:
     """The names of the features, in the order :func:`page_features` gives them.
 
@@ -133,8 +138,10 @@ def _date_candidates(page: blockstats.Page) -> np.ndarray:
     return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
 
 
-def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params) -> np.ndarray:
-    """The block's own columns of :data:`_OWN`, one row per block."""
+def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params,
+                  own: np.ndarray | None = None) -> np.ndarray:
+    """The block's own columns of :data:`_OWN`, one row per block (written into ``own`` when
+    given)."""
     region = np.zeros(page.n, dtype=bool)
     for start, end in segment.best_segments(scores.score.tolist(), params.secondary):
         region[start:end] = True
@@ -166,7 +173,8 @@ def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, 
         "in_region": region,
         "repeats": repeats,
     }
-    own = np.empty((page.n, len(_OWN)))
+    if own is None:
+        own = np.empty((page.n, len(_OWN)))
     for column, name in enumerate(_OWN[:len(columns)]):
         own[:, column] = columns[name]
     own[:, len(columns):] = scores.kind[:, None] == _KIND_NUMBERS
@@ -192,37 +200,42 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
         return np.zeros((0, len(feature_names())))
     if scores is None:
         scores = segment.score_page(page, lang, params)
-    own = _own_features(page, lang, scores, params)
-    index = {name: i for i, name in enumerate(_OWN)}
-    parts = [own]
-    neighbours = own[:, [index[name] for name in _NEIGHBOUR]]
+    # Every column is written in place into one array: the block's own, its neighbours', the
+    # windowed means and the page's.
+    out = np.empty((n, _FEATURE_COUNT))
+    own = _own_features(page, lang, scores, params, out[:, :len(_OWN)])
+    neighbours = own[:, _NEIGHBOUR_AT]
+    column = len(_OWN)
     for offset in _OFFSETS:
-        shifted = np.full_like(neighbours, -1.0)
+        shifted = out[:, column:column + len(_NEIGHBOUR)]
         if offset < 0:
+            shifted[:-offset] = -1.0
             shifted[-offset:] = neighbours[:offset]
         else:
             shifted[:-offset] = neighbours[offset:]
-        parts.append(shifted)
+            shifted[max(0, n - offset):] = -1.0
+        column += len(_NEIGHBOUR)
     # Windowed means from prefix sums (running sums, in block order).
     prefix = np.zeros((n + 1, len(_WINDOWED)))
-    np.cumsum(own[:, [index[name] for name in _WINDOWED]], axis=0, out=prefix[1:])
+    np.cumsum(own[:, _WINDOWED_AT], axis=0, out=prefix[1:])
     at = np.arange(n)
     for width in _WINDOWS:
         low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
-        parts.append((prefix[high] - prefix[low]) / (high - low)[:, None])
+        np.divide(prefix[high] - prefix[low], (high - low)[:, None], out=out[:, column:column + len(_WINDOWED)])
+        column += len(_WINDOWED)
     lengths = scores.length
     total = int(lengths.sum()) or 1
     before = np.cumsum(lengths) - lengths
-    density = own[:, index["density"]]
+    density = own[:, _OWN.index("density")]
     page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
-    region_at = np.flatnonzero(own[:, index["in_region"]])
+    region_at = np.flatnonzero(own[:, _OWN.index("in_region")])
     if len(region_at):
         nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
         distance = np.minimum(np.abs(at - region_at[nearest]),
                               np.abs(at - region_at[np.minimum(nearest + 1, len(region_at) - 1)]))
     else:
         distance = np.full(n, n)
-    page_columns = np.empty((n, 8))
+    page_columns = out[:, column:]
     page_columns[:, 0] = at / n
     page_columns[:, 1] = before / total
     page_columns[:, 2] = (total - before - lengths) / total
@@ -231,8 +244,7 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
     page_columns[:, 5] = page_density
     page_columns[:, 6] = 1.0 if lang in CJK else 0.0
     page_columns[:, 7] = list(map(math.log1p, distance.tolist()))
-    parts.append(page_columns)
-    return np.hstack(parts)
+    return out
 
 
 _CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
