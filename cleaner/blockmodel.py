@@ -47,9 +47,15 @@ _OWN = ("log_chars", "log_words", "density", "sentence_end", "colon_end", "punct
         "kind_fragment", "kind_sentence", "kind_bad", "kind_nav")
 _NEIGHBOUR = ("log_chars", "density", "sentence_end", "score", "in_region", "separators",
               "title_case", "kind_nav")
+_KIND_NUMBERS = np.arange(len(segment.KINDS))
 _OFFSETS = (-2, -1, 1, 2)
 _WINDOWS = (3, 10)
 _WINDOWED = ("log_chars", "density", "sentence_end", "score")
+
+
+_NEIGHBOUR_AT = [_OWN.index(name) for name in _NEIGHBOUR]
+_WINDOWED_AT = [_OWN.index(name) for name in _WINDOWED]
+_FEATURE_COUNT = len(_OWN) + len(_OFFSETS) * len(_NEIGHBOUR) + len(_WINDOWS) * len(_WINDOWED) + 8
 
 
 def feature_names() -> list[str]:
@@ -132,8 +138,10 @@ def _date_candidates(page: blockstats.Page) -> np.ndarray:
     return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
 
 
-def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params) -> np.ndarray:
-    """The block's own columns of :data:`_OWN`, one row per block."""
+def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params,
+                  own: np.ndarray | None = None) -> np.ndarray:
+    """The block's own columns of :data:`_OWN`, one row per block (written into ``own`` when
+    given)."""
     region = np.zeros(page.n, dtype=bool)
     for start, end in segment.best_segments(scores.score.tolist(), params.secondary):
         region[start:end] = True
@@ -165,11 +173,11 @@ def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, 
         "in_region": region,
         "repeats": repeats,
     }
-    own = np.empty((page.n, len(_OWN)))
+    if own is None:
+        own = np.empty((page.n, len(_OWN)))
     for column, name in enumerate(_OWN[:len(columns)]):
         own[:, column] = columns[name]
-    for k, kind in enumerate(segment.KINDS):
-        own[:, len(columns) + k] = scores.kind == k
+    own[:, len(columns):] = scores.kind[:, None] == _KIND_NUMBERS
     return own
 
 
@@ -192,37 +200,42 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
         return np.zeros((0, len(feature_names())))
     if scores is None:
         scores = segment.score_page(page, lang, params)
-    own = _own_features(page, lang, scores, params)
-    index = {name: i for i, name in enumerate(_OWN)}
-    parts = [own]
-    neighbours = own[:, [index[name] for name in _NEIGHBOUR]]
+    # Every column is written in place into one array: the block's own, its neighbours', the
+    # windowed means and the page's.
+    out = np.empty((n, _FEATURE_COUNT))
+    own = _own_features(page, lang, scores, params, out[:, :len(_OWN)])
+    neighbours = own[:, _NEIGHBOUR_AT]
+    column = len(_OWN)
     for offset in _OFFSETS:
-        shifted = np.full_like(neighbours, -1.0)
+        shifted = out[:, column:column + len(_NEIGHBOUR)]
         if offset < 0:
+            shifted[:-offset] = -1.0
             shifted[-offset:] = neighbours[:offset]
         else:
             shifted[:-offset] = neighbours[offset:]
-        parts.append(shifted)
+            shifted[max(0, n - offset):] = -1.0
+        column += len(_NEIGHBOUR)
     # Windowed means from prefix sums (running sums, in block order).
     prefix = np.zeros((n + 1, len(_WINDOWED)))
-    np.cumsum(own[:, [index[name] for name in _WINDOWED]], axis=0, out=prefix[1:])
+    np.cumsum(own[:, _WINDOWED_AT], axis=0, out=prefix[1:])
     at = np.arange(n)
     for width in _WINDOWS:
         low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
-        parts.append((prefix[high] - prefix[low]) / (high - low)[:, None])
+        np.divide(prefix[high] - prefix[low], (high - low)[:, None], out=out[:, column:column + len(_WINDOWED)])
+        column += len(_WINDOWED)
     lengths = scores.length
     total = int(lengths.sum()) or 1
     before = np.cumsum(lengths) - lengths
-    density = own[:, index["density"]]
+    density = own[:, _OWN.index("density")]
     page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
-    region_at = np.flatnonzero(own[:, index["in_region"]])
+    region_at = np.flatnonzero(own[:, _OWN.index("in_region")])
     if len(region_at):
         nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
         distance = np.minimum(np.abs(at - region_at[nearest]),
                               np.abs(at - region_at[np.minimum(nearest + 1, len(region_at) - 1)]))
     else:
         distance = np.full(n, n)
-    page_columns = np.empty((n, 8))
+    page_columns = out[:, column:]
     page_columns[:, 0] = at / n
     page_columns[:, 1] = before / total
     page_columns[:, 2] = (total - before - lengths) / total
@@ -231,8 +244,7 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
     page_columns[:, 5] = page_density
     page_columns[:, 6] = 1.0 if lang in CJK else 0.0
     page_columns[:, 7] = list(map(math.log1p, distance.tolist()))
-    parts.append(page_columns)
-    return np.hstack(parts)
+    return out
 
 
 _CONTEXT_OFFSETS = (-3, -2, -1, 1, 2, 3)
@@ -324,7 +336,8 @@ def forest(trees: list[dict]) -> Forest:
                 right[at] = place[right_of[node]]
             value[at] = tree["value"][node]
         depth = max(depth, levels)
-    return Forest(feature, threshold, right, value, len(trees), depth, columns)
+    # 32-bit node and column numbers: the gathers of the walk move half the bytes.
+    return Forest(feature.astype(np.int32), threshold, right.astype(np.int32), value, len(trees), depth, columns)
 
 
 class Model(NamedTuple):
@@ -376,25 +389,41 @@ def ensemble(base: float, trees: Forest, rows) -> list[float]:
     return ensemble_array(base, trees, np.asarray(rows, dtype=float)).tolist()
 
 
+# Rows walked at once: the rows' features and the walk's arrays stay in the processor's cache,
+# and memory stays bounded on a page of a million blocks.
+_ROWS_AT_ONCE = 2048
+
+
 def ensemble_array(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     """:func:`ensemble` of an array of rows, as an array."""
     n = len(rows)
     if not n or not trees.trees:
         return np.full(n, float(base))
+    if n > _ROWS_AT_ONCE:
+        return np.concatenate([_walk(base, trees, rows[start:start + _ROWS_AT_ONCE])
+                               for start in range(0, n, _ROWS_AT_ONCE)])
+    return _walk(base, trees, rows)
+
+
+def _walk(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
+    """The log-odds of each of ``rows`` (at least one), all trees walked together."""
+    n = len(rows)
     # Each row gets a zero column for the leaves' tests, then the walk: one gather per level,
     # trees down the first axis and rows along the second.
     table = np.zeros((n, trees.columns + 1))
     table[:, :trees.columns] = rows[:, :trees.columns]
     flat = table.ravel()
-    row_start = np.arange(n) * (trees.columns + 1)
+    row_start = np.arange(n, dtype=np.int32)
+    row_start *= trees.columns + 1
     roots = (np.arange(trees.trees) * (len(trees.value) // trees.trees))[:, None]
-    node = trees.right[roots] - (table.T[trees.feature[roots[:, 0]]] <= trees.threshold[roots])
+    feature, threshold, right = trees.feature, trees.threshold, trees.right
+    node = right[roots] - (table.T[feature[roots[:, 0]]] <= threshold[roots])
     for _ in range(trees.depth - 1):
-        node = trees.right[node] - (flat[row_start + trees.feature[node]] <= trees.threshold[node])
+        node = right.take(node) - (flat.take(feature.take(node) + row_start) <= threshold.take(node))
     # Summed tree by tree from the base, in order, as a running sum does.
     totals = np.empty((trees.trees + 1, n))
     totals[0] = base
-    totals[1:] = trees.value[node]
+    trees.value.take(node, out=totals[1:])
     return np.cumsum(totals, axis=0)[-1]
 
 

@@ -117,9 +117,12 @@ class Page:
 
     @functools.cached_property
     def _word_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        is_word = (self.bits & WORD) != 0
-        edges = np.diff(is_word.astype(np.int8), prepend=0, append=0)
-        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+        # Where a word character meets another character (a non-word one at either end of the
+        # page): the boundaries alternate, a word's start then its end.
+        padded = np.zeros(len(self.bits) + 2, dtype=bool)
+        np.not_equal(self.bits & WORD, 0, out=padded[1:-1])
+        edges = np.flatnonzero(padded[1:] != padded[:-1])
+        starts, ends = edges[0::2], edges[1::2]
         return starts, ends, np.searchsorted(self.ends, starts)
 
     @property
@@ -161,7 +164,7 @@ class Page:
     def lowered_words(self) -> list[str]:
         """Every word of the page (regex's ``\\w+``), lower-cased, in page order."""
         is_word = (self.bits & WORD) != 0
-        spaced = np.where(is_word, self.codes, np.uint32(32)).astype(np.uint32)
+        spaced = np.where(is_word, self.codes, np.uint32(32)).astype(np.uint32, copy=False)
         words = spaced.tobytes().decode("utf-32-le", "surrogatepass").lower().split()
         if len(words) != len(self._word_spans[0]):  # pragma: no cover - no word character is a space
             words = [self.joined[a:b].lower() for a, b in zip(*self._word_spans[:2])]

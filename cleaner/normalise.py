@@ -5,6 +5,8 @@ where a paragraph was broken at a fixed width, is re-joined so each paragraph is
 """
 from __future__ import annotations
 
+import functools
+import operator
 import re
 import unicodedata
 from typing import NamedTuple
@@ -25,6 +27,7 @@ _SPACES = re.compile(r"  +")
 # character str.isspace accepts, which is what \s means to the standard engine, lies below U+3001).
 _OTHER_SPACE = re.compile("[%s]" % "".join(
     char for char in map(chr, range(0x3001)) if char.isspace() and char not in " \n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"))
+_RUN_SPACE = frozenset(_OTHER_SPACE.pattern[1:-1] + " \t")  # what _SPACE_RUN folds
 _LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
 _SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
 
@@ -47,11 +50,25 @@ def normalise_characters(text: str) -> str:
         text = _LINE_BREAK.sub("\n", text)
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
-    if _OTHER_SPACE.search(text):
+    if "\t" in text or _has_space_run(text):
         text = _SPACE_RUN.sub(" ", text)
     elif "  " in text:  # the space is the only white space left
         text = _SPACES.sub(" ", text)
     return unicodedata.normalize("NFC", text)
+
+
+def _has_space_run(text: str) -> bool:
+    """Whether two white spaces other than the line break meet, one of them not the space (the
+    other spaces are rare, so they are found first and only their neighbours are looked at).
+
+    >>> _has_space_run("a\xa0b  c"), _has_space_run("a \xa0b"), _has_space_run("a\u3000\\nb")
+    (False, True, False)
+    """
+    for match in _OTHER_SPACE.finditer(text):
+        start, end = match.span()
+        if end < len(text) and text[end] in _RUN_SPACE or start and text[start - 1] in _RUN_SPACE:
+            return True
+    return False
 
 
 def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[Change]]:
@@ -61,10 +78,15 @@ def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[C
     >>> split_blocks(" Title \\n\\n\\n Body text. ")[0]
     [Block(line=1, text='Title'), Block(line=4, text='Body text.')]
     """
-    lines = [line.strip() for line in normalise_characters(text).split("\n")]
+    lines = list(map(str.strip, normalise_characters(text).split("\n")))
     if unwrap and is_hard_wrapped(lines):
         return _join_wrapped(lines)
-    return [Block(number, line) for number, line in enumerate(lines, start=1) if line], []
+    # Blocks built by C calls alone: (number, line) pairs of the non-empty lines, as Blocks.
+    return list(map(_new_block, filter(_TEXT, enumerate(lines, start=1)))), []
+
+
+_new_block = functools.partial(tuple.__new__, Block)
+_TEXT = operator.itemgetter(1)
 
 
 def is_hard_wrapped(lines: list[str]) -> bool:

@@ -63,31 +63,72 @@ def _repair(text: str, config: CleanerConfig, changes: list[Change] | None) -> s
     for number, line in enumerate(lines, start=1):
         if line.isascii():
             continue
-        current = line
-        if config.restore_lost_bytes:
-            current = _restore_lost_bytes(current, number, changes)
-        settled_by_ftfy = None  # ftfy's output: ftfy repeats until stable, so it leaves it
-        for _ in range(_MAX_ROUNDS):
-            start = current
-            last_fix = None
-            for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
-                if fix is _fix_with_ftfy and current == settled_by_ftfy:
-                    continue
-                fixed, rule = fix(current)
-                if fix is _fix_with_ftfy:
-                    settled_by_ftfy = fixed
-                if rule and fixed != current:
-                    if record:
-                        before, after = _changed_span(current, fixed)
-                        changes.append(Change("repair", rule, before, after, number))
-                    current = fixed
-                    last_fix = fix
-            if current == start or current.isascii():
-                break
-            if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
-                break  # ftfy and the second pass have already seen this text and left it
-        lines[number - 1] = current
+        if len(line) <= _LONGEST_LINE:
+            lines[number - 1] = _repair_line(line, number, config, changes, record)
+        else:
+            lines[number - 1] = "".join(_repair_line(piece, number, config, changes, record)
+                                        for piece in _pieces(line, _LONGEST_LINE))
     return "\n".join(lines)
+
+
+# Lines longer than this are repaired a piece at a time (see _pieces), so that the cost of a
+# line stays proportional to its length and the analyses held in memory stay small.
+_LONGEST_LINE = 65_536
+
+
+def _pieces(line: str, longest: int) -> list[str]:
+    """``line`` cut into pieces of at most ``longest`` characters, each ending after an ASCII
+    space where there is one.  No mojibake sequence holds an ASCII space (the bytes of a UTF-8
+    sequence are all beyond ASCII, and every codec repaired here reads ASCII as itself), so a
+    cut there never splits one.  A stretch without a space is cut after an ASCII character,
+    and only one without either is cut anywhere.
+
+    >>> _pieces("ab cd ef", 4)
+    ['ab ', 'cd ', 'ef']
+    >>> _pieces("abcdefg", 3)
+    ['abc', 'def', 'g']
+    >>> "".join(_pieces("é" * 5 + " x", 3)) == "é" * 5 + " x"
+    True
+    """
+    pieces = []
+    start = 0
+    while len(line) - start > longest:
+        end = start + longest
+        cut = line.rfind(" ", start + 1, end) + 1
+        if cut <= start:
+            cut = next((at + 1 for at in range(end - 1, start, -1) if line[at] < "\x80"), end)
+        pieces.append(line[start:cut])
+        start = cut
+    pieces.append(line[start:])
+    return pieces
+
+
+def _repair_line(line: str, number: int, config: CleanerConfig, changes: list[Change], record: bool) -> str:
+    """Repair one line (line ``number`` of the text) until it is stable."""
+    current = line
+    if config.restore_lost_bytes:
+        current = _restore_lost_bytes(current, number, changes)
+    settled_by_ftfy = None  # ftfy's output: ftfy repeats until stable, so it leaves it
+    for _ in range(_MAX_ROUNDS):
+        start = current
+        last_fix = None
+        for fix in (_fix_single_byte_first, _fix_with_ftfy, _fix_single_byte_after):
+            if fix is _fix_with_ftfy and current == settled_by_ftfy:
+                continue
+            fixed, rule = fix(current)
+            if fix is _fix_with_ftfy:
+                settled_by_ftfy = fixed
+            if rule and fixed != current:
+                if record:
+                    before, after = _changed_span(current, fixed)
+                    changes.append(Change("repair", rule, before, after, number))
+                current = fixed
+                last_fix = fix
+        if current == start or current.isascii():
+            break
+        if last_fix is _fix_single_byte_first and not _fix_single_byte_first(current)[1]:
+            break  # ftfy and the second pass have already seen this text and left it
+    return current
 
 
 def _fix_single_byte_first(line: str) -> tuple[str, str]:

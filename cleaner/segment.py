@@ -149,14 +149,19 @@ def score_page(page: blockstats.Page, lang: str, params: Params = DEFAULT_PARAMS
         (density >= params.stop_low) & (page.words >= 3) | (lang in CJK))
     good = ~short & (density >= params.stop_high)
     near = ~short & ~good & (density >= params.stop_low)
-    kind = np.select(
-        [nav, sentence, short, good & (length > params.long), good | near],
-        [KINDS.index("nav"), KINDS.index("sentence"), KINDS.index("fragment"), KINDS.index("good"),
-         KINDS.index("near-good")], KINDS.index("bad"))
-    score = np.select(
-        [nav, sentence, short, good, near],
-        [-params.fragment_cost * 2, params.sentence_fragment, -params.fragment_cost,
-         length / params.scale, length / (2 * params.scale)], -length / (2 * params.scale))
+    # The first condition that holds decides (as np.select): written from the last to the first.
+    kind = np.full(page.n, KINDS.index("bad"))
+    kind[good | near] = KINDS.index("near-good")
+    kind[good & (length > params.long)] = KINDS.index("good")
+    kind[short] = KINDS.index("fragment")
+    kind[sentence] = KINDS.index("sentence")
+    kind[nav] = KINDS.index("nav")
+    score = -length / (2 * params.scale)
+    score[near] = (length / (2 * params.scale))[near]
+    score[good] = (length / params.scale)[good]
+    score[short] = -params.fragment_cost
+    score[sentence] = params.sentence_fragment
+    score[nav] = -params.fragment_cost * 2
     return PageScores(length, density, score, kind, copyright)
 
 
