@@ -73,7 +73,7 @@ def build_screen(patterns: list[tuple[int, str, bool]]) -> Screen:
 
     >>> screen = build_screen([(0, r"^share (?:this|on)\\b", False), (1, r"\\bwe use cookies\\b", False),
     ...                        (2, r"\\bthis site uses cookies\\b", False), (3, r"^(?:share|tweet)$", False),
-    ...                        (4, r"\\w+ and more", False)])
+    ...                        (4, r"\\w+ and", False)])
     >>> screen.wholes, screen.starts, screen.pieces, screen.everywhere
     ({'share': frozenset({3}), 'tweet': frozenset({3})}, {6: {'share ': frozenset({0})}}, {'cookie': frozenset({1, 2})}, frozenset({4}))
     """
@@ -234,8 +234,30 @@ _LINE_END = (_sre.AT_END, _sre.AT_END_STRING)
 _REPEATS = tuple(op for op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT, getattr(_sre, "POSSESSIVE_REPEAT", None)) if op)
 
 
+# A pattern that begins with something not spelled out (``^\d+ comments``) is read from the
+# literal after it, anywhere in the line, when that literal is at least this long.
+_SKIPPED_READ = 5
+
+
 def _begin(items: list, text: str, where: str) -> set[tuple[str, str]]:
     """The literals of every match of the parsed ``items``, after ``text`` read so far.
+
+    Before anything is read, an item that gives no literal is stepped over: every match of the
+    items holds a match of the items after it, so their literals, found anywhere, will do.
+
+    >>> sorted(_begin(list(_sre_parse.parse(r"^\\d+ min(?:ute)?s? read$").data), "", ANYWHERE))
+    [(' min read', 'anywhere'), (' mins read', 'anywhere'), (' minute read', 'anywhere'), (' minutes read', 'anywhere')]
+    """
+    found = _read(items, text, where)
+    if not text and len(items) > 1 and any(not found_text for found_text, kind in found if kind != WHOLE):
+        after = _begin(items[1:], "", ANYWHERE)
+        if all(len(after_text) >= _SKIPPED_READ for after_text, _ in after):
+            return after
+    return found
+
+
+def _read(items: list, text: str, where: str) -> set[tuple[str, str]]:
+    """:func:`_begin` without stepping over an item (see there).
 
     Reading stops, keeping what was read, at the first item that is not spelled out (``\\w``,
     ``.``, a large class) or when ``_LONGEST`` characters are read.  ``where`` is ``START``
