@@ -163,23 +163,27 @@ def report_rates(title: str, totals: list[dict[str, float]], documents: list[str
 
 
 def run_throughput(args) -> None:
-    texts = naive_texts(args.limit)
-    totals = interleaved(text_methods(), texts, args.rounds)
-    report_rates("Text track (wcxb-dev naive texts)", totals, texts)
-    ratios = [t["ftfy.fix_text"] / t["cleaner text"] for t in totals]
-    print(f"  cleaner text throughput / ftfy.fix_text: {statistics.median(ratios):.2f}x "
-          f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; target >= 4)")
-    ratios = [t["ftfy.fix_encoding"] / t["cleaner text"] for t in totals]
-    print(f"  cleaner text throughput / ftfy.fix_encoding: {statistics.median(ratios):.2f}x")
-    ratios = [t["C4 line rules"] / t["cleaner text"] for t in totals]
-    print(f"  cleaner text throughput / C4 line rules: {statistics.median(ratios):.2f}x")
+    ratios = track_ratios("Text track (wcxb-dev naive texts)", text_methods(), naive_texts(args.limit),
+                          args.rounds, lambda t, peer: t[peer] / t["cleaner text"],
+                          ("ftfy.fix_text", "ftfy.fix_encoding", "C4 line rules"))
+    print(f"  cleaner text throughput / ftfy.fix_text: {ratios[0]}; target >= 4)")
+    print(f"  cleaner text throughput / ftfy.fix_encoding: {ratios[1]})")
+    print(f"  cleaner text throughput / C4 line rules: {ratios[2]})")
+    ratios = track_ratios("HTML track (wcxb-dev pages)", html_methods(), html_pages(args.html_limit),
+                          args.rounds, lambda t, peer: t["cleaner html"] / t[peer], ("trafilatura.extract",))
+    print(f"  cleaner html time / trafilatura.extract time: {ratios[0]}; target <= 1.10)")
 
-    pages = html_pages(args.html_limit)
-    totals = interleaved(html_methods(), pages, args.rounds)
-    report_rates("HTML track (wcxb-dev pages)", totals, pages)
-    ratios = [t["cleaner html"] / t["trafilatura.extract"] for t in totals]
-    print(f"  cleaner html time / trafilatura.extract time: {statistics.median(ratios):.2f}x "
-          f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; target <= 1.10)")
+
+def track_ratios(title, methods, documents, rounds, ratio, peers) -> list[str]:
+    """Time ``methods`` on ``documents`` (interleaved), print their rates, and describe the
+    cleaner's ratio to each peer over the rounds: median, then each round."""
+    totals = interleaved(methods, documents, rounds)
+    report_rates(title, totals, documents)
+    described = []
+    for peer in peers:
+        values = [ratio(t, peer) for t in totals]
+        described.append(f"{statistics.median(values):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in values)}")
+    return described
 
 
 # ---- scaling ---------------------------------------------------------------------------------
