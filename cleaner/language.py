@@ -104,6 +104,7 @@ def guess_page_language(page: blockstats.Page) -> str:
         sample = sample.copy()
         sample[-1] = _index().get(page.joined[page.word_starts[size - 1]:_SAMPLE_CHARS].lower(), 0)
     languages = _languages()
+    sample = _english_only(sample, languages)
     # A page repeats few distinct stopwords: each distinct set of languages is counted once,
     # with how often and where first it occurs.
     masks, first_at, times = np.unique(sample[sample != 0], return_index=True, return_counts=True)
@@ -119,6 +120,29 @@ def guess_page_language(page: blockstats.Page) -> str:
     first = np.where(listed, first_at[:, None], len(sample)).min(axis=0)
     best = np.flatnonzero(votes == votes.max()).tolist()
     return languages[min(best, key=lambda i: (first[i], i))]
+
+
+# The lists were drawn from Wikipedia, whose articles in every language quote English: many
+# lists hold English words ("the", "and", "city"), and the largest of them outvote English on
+# English pages.  So, for the guess only, a word the English list holds is evidence of English
+# alone (the densities still use each language's whole list).
+_ENGLISH = "en"
+
+
+def _english_only(masks: np.ndarray, languages: tuple[str, ...]) -> np.ndarray:
+    """``masks`` (bits of :func:`_index`) with every word English lists counted for English alone.
+
+    >>> languages = ("de", "en", "fi")
+    >>> _english_only(np.array([0b111, 0b101, 0b010, 0], dtype=np.uint64), languages).tolist()
+    [2, 5, 2, 0]
+    """
+    if _ENGLISH not in languages:
+        return masks
+    english = 1 << languages.index(_ENGLISH)
+    if masks.dtype == object:
+        return np.array([english if mask & english else mask for mask in masks], dtype=object)
+    english = np.uint64(english)
+    return np.where(masks & english, english, masks)
 
 
 def _sample_size(page: blockstats.Page) -> int:
