@@ -21,7 +21,6 @@ import argparse
 import cProfile
 import pstats
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +30,7 @@ import ftfy  # noqa: E402
 
 import cleaner  # noqa: E402
 from cleaner import blockmodel, boilerplate, normalise  # noqa: E402
+from speed import interleaved  # noqa: E402  (bench/speed.py: methods take turns, CPU time)
 
 DATA = ROOT.parent / "shared" / "bench" / "wcxb-dev" / "naive"
 
@@ -49,15 +49,8 @@ def main() -> None:
         "cleaner text track": lambda i: cleaner.clean(docs[i], format="text"),
         "block model stage (one pass)": lambda i: boilerplate.model_region(blocks[i], model),
     }
-    for method in methods.values():  # warm up: loaded tables and models
-        method(0)
-    spent = dict.fromkeys(methods, 0.0)
-    for _ in range(args.rounds):
-        for i in range(len(docs)):
-            for name, method in methods.items():
-                start = time.process_time()
-                method(i)
-                spent[name] += time.process_time() - start
+    rounds = interleaved(methods, list(range(len(docs))), args.rounds)  # methods take an index
+    spent = {name: sum(seconds[name] for seconds in rounds) for name in methods}
     runs = args.rounds * len(docs)
     size = sum(len(doc.encode("utf-8")) for doc in docs) / len(docs)
     print(f"{len(docs)} documents (mean {size / 1000:.1f} KB), {args.rounds} rounds, CPU time")
