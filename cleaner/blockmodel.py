@@ -138,16 +138,25 @@ def _date_candidates(page: blockstats.Page) -> np.ndarray:
     return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
 
 
-def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, params: segment.Params,
-                  own: np.ndarray | None = None) -> np.ndarray:
-    """The block's own columns of :data:`_OWN`, one row per block (written into ``own`` when
-    given)."""
-    region = np.zeros(page.n, dtype=bool)
-    for start, end in segment.best_segments(scores.score.tolist(), params.secondary):
-        region[start:end] = True
-    keys = list(map(str.casefold, page.texts))
-    counts = Counter(keys)
-    repeats = np.minimum(np.fromiter(map(counts.__getitem__, keys), dtype=np.intp, count=page.n) - 1, 10)
+class BlockRows(NamedTuple):
+    """What the features of a page's blocks owe to each block alone (its text and the page
+    language), one entry per block: a later pass over some of the blocks takes their entries
+    instead of computing them again."""
+
+    own: np.ndarray  # the columns of _OWN, but for the page-level ones (in_region, repeats: 0)
+    keys: list[str]  # the case-folded text, which the repeats are counted by
+
+    def take(self, keep: list[bool]) -> BlockRows:
+        """The entries of the blocks ``keep`` keeps."""
+        rows = np.flatnonzero(keep)
+        return BlockRows(self.own[rows], [self.keys[row] for row in rows.tolist()])
+
+
+_IN_REGION, _REPEATS = _OWN.index("in_region"), _OWN.index("repeats")
+
+
+def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
+    """The :class:`BlockRows` of the blocks of ``page`` (``scores``: its region scores)."""
     n_words = page.words
     lengths = page.word_lengths
     flags = _flags(page)
@@ -170,15 +179,14 @@ def _own_features(page: blockstats.Page, lang: str, scores: segment.PageScores, 
         "short_words": _ratio(page.word_count(lengths <= 3), n_words),
         "mean_word": _ratio(page.count(blockstats.WORD), n_words),
         "score": scores.score,
-        "in_region": region,
-        "repeats": repeats,
+        "in_region": 0.0,
+        "repeats": 0.0,
     }
-    if own is None:
-        own = np.empty((page.n, len(_OWN)))
+    own = np.empty((page.n, len(_OWN)))
     for column, name in enumerate(_OWN[:len(columns)]):
         own[:, column] = columns[name]
     own[:, len(columns):] = scores.kind[:, None] == _KIND_NUMBERS
-    return own
+    return BlockRows(own, list(map(str.casefold, page.texts)))
 
 
 def page_features(texts: list[str], lang: str, params: segment.Params = segment.DEFAULT_PARAMS) -> list[list[float]]:
@@ -195,15 +203,28 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
                 scores: segment.PageScores | None = None) -> np.ndarray:
     """:func:`page_features` as an array, one row per block of ``page`` (``scores``: its
     :func:`segment.score_page`, when already known)."""
-    n = page.n
-    if not n:
+    if not page.n:
         return np.zeros((0, len(feature_names())))
     if scores is None:
         scores = segment.score_page(page, lang, params)
+    return rows_matrix(block_rows(page, scores), scores, lang, params)
+
+
+def rows_matrix(blocks: BlockRows, scores: segment.PageScores, lang: str,
+                params: segment.Params = segment.DEFAULT_PARAMS) -> np.ndarray:
+    """:func:`page_matrix` of a page of blocks from their :class:`BlockRows` and region scores
+    (at least one block): the page-level columns are computed here."""
+    n = len(blocks.keys)
     # Every column is written in place into one array: the block's own, its neighbours', the
     # windowed means and the page's.
     out = np.empty((n, _FEATURE_COUNT))
-    own = _own_features(page, lang, scores, params, out[:, :len(_OWN)])
+    own = out[:, :len(_OWN)]
+    own[:] = blocks.own
+    region = own[:, _IN_REGION]
+    for start, end in segment.best_segments(scores.score.tolist(), params.secondary):
+        region[start:end] = 1.0
+    counts = Counter(blocks.keys)
+    own[:, _REPEATS] = np.minimum(np.fromiter(map(counts.__getitem__, blocks.keys), dtype=np.intp, count=n) - 1, 10)
     neighbours = own[:, _NEIGHBOUR_AT]
     column = len(_OWN)
     for offset in _OFFSETS:
@@ -228,7 +249,7 @@ def page_matrix(page: blockstats.Page, lang: str, params: segment.Params = segme
     before = np.cumsum(lengths) - lengths
     density = own[:, _OWN.index("density")]
     page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
-    region_at = np.flatnonzero(own[:, _OWN.index("in_region")])
+    region_at = np.flatnonzero(own[:, _IN_REGION])
     if len(region_at):
         nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
         distance = np.minimum(np.abs(at - region_at[nearest]),

@@ -176,12 +176,11 @@ class Page:
         found[np.searchsorted(self.ends, positions)] = True
         return found
 
-    def blocks_containing(self, *needles: str, lowered: bool = False) -> np.ndarray | None:
-        """Whether each block holds one of ``needles`` (in the lower-cased page when
-        ``lowered``; None when lower-casing moves positions and the blocks cannot be told)."""
-        haystack = self.joined.lower() if lowered else self.joined
-        if len(haystack) != len(self.joined):
-            return None
+    def blocks_containing(self, *needles: str, within: str | None = None) -> np.ndarray:
+        """Whether each block holds one of ``needles`` in ``within`` (a text whose positions are
+        those of ``joined``, such as a lower-cased copy; default ``joined``)."""
+        haystack = self.joined if within is None else within
+        assert len(haystack) == len(self.joined)
         found = []
         for needle in needles:
             at = haystack.find(needle)

@@ -208,34 +208,39 @@ def page_language(page: blockstats.Page, config: CleanerConfig = DEFAULT_CONFIG)
 
 class _Passes:
     """The passes of :func:`filter_blocks` over one document, and what they share: the texts
-    the phrase rules passed, the page language, and the region scores of the blocks the last
-    pass kept."""
+    the phrase rules passed, the page language, and the region scores and block model rows of
+    the blocks the last pass kept."""
 
     def __init__(self, config: CleanerConfig):
         self.config = config
         self.passed: dict[str, str | None] = {}
         self.lang: str | None = None
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
+        self.rows: blockmodel.BlockRows | None = None  # of the same blocks, when the model ran
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
         """One pass: the phrase rules, then the region step, on ``blocks``."""
         config = self.config
         scores, self.scores = self.scores, None
+        rows, self.rows = self.rows, None
         kept, changes = apply_phrase_rules(blocks, config, self.passed)
         if "outside_main_text" in config.disabled_rules or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
             return kept, changes
         if changes:
-            scores = None  # the rules removed or cut blocks: the known scores are not theirs
+            scores = rows = None  # the rules removed or cut blocks: the known ones are not theirs
         model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
-        # The block model reads the page; the main region only the scores, once they are known.
-        page = blockstats.Page([block.text for block in kept]) if model is not None or scores is None else None
+        # The page is read for what is not known yet: the region scores, and the model's rows.
+        page = blockstats.Page([block.text for block in kept]) \
+            if scores is None or model is not None and rows is None else None
         if self.lang is None:
             # The first pass guesses on its page (the guess shares the word look-ups with the
             # stopword densities), and the later passes keep the guess.
             assert page is not None  # no scores are known before the first region step
             self.lang = page_language(page, config)
         if model is not None:
-            keep, removed, scores = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang, scores)
+            keep, removed, scores, rows = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang,
+                                                      scores, rows)
+            self.rows = rows.take(keep)
         else:
             keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
         self.scores = _scores_of(scores, keep)
@@ -258,22 +263,28 @@ def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerCo
     if len(blocks) < params.min_blocks:
         return blocks, []
     page = blockstats.Page([block.text for block in blocks])
-    keep, changes, _ = _model_keep(blocks, page, model, params, page_language(page, config) if lang is None else lang, None)
+    keep, changes, _, _ = _model_keep(blocks, page, model, params, page_language(page, config) if lang is None else lang,
+                                      None, None)
     return [block for block, kept in zip(blocks, keep) if kept], changes
 
 
-def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Model, params: segment.Params,
-                lang: str, scores: segment.PageScores | None
-                ) -> tuple[list[bool], list[Change], segment.PageScores]:
-    """:func:`model_region`'s decision for each block (``page``: theirs), its trace, and the
-    blocks' region scores (``scores``: those already known, else None)."""
+def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockmodel.Model, params: segment.Params,
+                lang: str, scores: segment.PageScores | None, rows: blockmodel.BlockRows | None
+                ) -> tuple[list[bool], list[Change], segment.PageScores, blockmodel.BlockRows]:
+    """:func:`model_region`'s decision for each block (``page``: theirs, needed only for what is
+    not known), its trace, and the blocks' region scores and model rows (``scores``, ``rows``:
+    those already known, else None)."""
     if scores is None:
+        assert page is not None
         scores = segment.score_page(page, lang, params)
-    rows = blockmodel.page_matrix(page, lang, params, scores)
-    values = blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth)
+    if rows is None:
+        assert page is not None
+        rows = blockmodel.block_rows(page, scores)
+    matrix = blockmodel.rows_matrix(rows, scores, lang, params)
+    values = blockmodel.smoothed(blockmodel.log_odds(model, matrix), model.smooth)
     keep = [value >= model.threshold for value in values]
     if not any(keep):
-        return _main_keep(blocks, page, params, lang, scores)
+        return (*_main_keep(blocks, page, params, lang, scores), rows)
     first = keep.index(True)
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
@@ -283,7 +294,7 @@ def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Mo
     dropped = [index for index, kept in enumerate(keep) if not kept]
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
                for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
-    return keep, changes, scores
+    return keep, changes, scores, rows
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,

@@ -28,9 +28,10 @@ _FINAL_MARKS = frozenset(".!?…。！？:;")
 _CLOSERS = "'\"”’»)]"
 _NAV_SEPARATOR = regex.compile(r"\s[|»›·•/>]\s|\s[|»›·•]$|^[|»›·•]\s")
 COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
-# The only characters other than the literals' own letters that match them case-blind (and the
-# one whose lower case is longer): where they occur, every block is searched.
-_CASE_SPECIALS = ("\u0130", "\u017f")
+# The only characters other than the literals' own letters that match them case-blind without
+# lower-casing to them (İ is also the one character whose lower case is longer), each with the
+# letter it matches (checked in tests/test_blockstats.py).
+_CASE_SPECIALS = {"\u0130": "I", "\u017f": "s"}
 _LAST = operator.itemgetter(slice(-1, None))
 KINDS = ("good", "near-good", "fragment", "sentence", "bad", "nav")
 
@@ -115,10 +116,15 @@ def page_final_marks(page: blockstats.Page) -> list[str]:
 
 def copyright_lines(page: blockstats.Page) -> np.ndarray:
     """Whether each block of a page has a copyright notice (:data:`COPYRIGHT`)."""
-    joined = page.joined
-    if any(special in joined for special in _CASE_SPECIALS):
-        return page.matching(COPYRIGHT, None)
-    candidates = page.blocks_containing("©", "(c)", "copyright", "all rights reserved", lowered=True)
+    # The blocks that hold a literal of the pattern once lower-cased, the special characters read
+    # as the letters they match (so that the positions stay those of the page) are the only ones
+    # the pattern can match; it is searched in those alone.
+    lowered = page.joined
+    for special, letter in _CASE_SPECIALS.items():
+        if special in lowered:
+            lowered = lowered.replace(special, letter)
+    lowered = lowered.lower()
+    candidates = page.blocks_containing("©", "(c)", "copyright", "all rights reserved", within=lowered)
     return page.matching(COPYRIGHT, candidates)
 
 

@@ -6,7 +6,7 @@ import regex
 from cleaner import blockmodel, blockstats, language, segment
 
 PIECES = ["the", "The", "und", "Copyright", "(c) 2020", "(C)\t1999", "©", "all rights reserved",
-          "reſerved", "İstanbul", "ΣΟΦΟΣ", "www.x.com", "http://a.b/c", "x@y", "e.com/", ".abcde/",
+          "reſerved", "İstanbul", "copyrİght", "COPYRİGHT", "all rights reſerved", "ΣΟΦΟΣ", "www.x.com", "http://a.b/c", "x@y", "e.com/", ".abcde/",
           "12.3.2020", "1999", "(12)", "»", " | ", "/", "•", "- item", "日本語の", "한국어", "漢字", "😀",
           "\ud800", "word_with_underscore", "naïve", "e\u0301", "١٢٣", "…", '"', ")", ":", "", "\t", "Ⅻ",
           "ß", "ﬁne", "x" * 40]
@@ -45,6 +45,16 @@ def test_shapes_found_without_search_match_the_patterns():
         assert segment.copyright_lines(page).tolist() == [bool(segment.COPYRIGHT.search(t)) for t in texts]
         dates = blockmodel._date_candidates(page)
         assert all(dates[i] for i, t in enumerate(texts) if blockmodel._DATE.search(t))
+
+
+def test_case_specials_are_every_character_matching_a_letter_it_does_not_lower_to():
+    # copyright_lines reads these as their letters to find the blocks the pattern can match
+    letter = regex.compile(r"[a-z]", regex.IGNORECASE)
+    found = {char: char.lower() for char in map(chr, range(0x80, 0x110000))
+             if letter.fullmatch(char) and not char.lower().isascii()}
+    assert set(found) == set(segment._CASE_SPECIALS)
+    assert all(regex.fullmatch(plain.lower(), char, regex.IGNORECASE)  # the letter matches it
+               for char, plain in segment._CASE_SPECIALS.items())
 
 
 def test_stopword_density_in_bulk_is_the_share_of_listed_words():

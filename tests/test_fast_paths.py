@@ -145,3 +145,19 @@ spacing = st.sampled_from([chr(c) for c in range(0x3001) if chr(c).isspace() or 
 def test_character_normalisation_skips_only_passes_with_nothing_to_do(text):
     from cleaner.normalise import normalise_characters
     assert normalise_characters(text) == reference_normalise(text)
+
+
+marks = st.sampled_from(["\n", "e", "a", "\u0301", "\u0327", "\u0308", "\u0323", "\u1100", "\u1161", "\u11a8", " "])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(marks, max_size=60).map("".join), st.integers(1, 8))
+def test_normalising_in_pieces_is_normalising_the_whole_text(text, piece):
+    import unicodedata
+
+    from cleaner import normalise
+    saved, normalise._NFC_PIECE = normalise._NFC_PIECE, piece
+    try:
+        assert normalise._nfc(text) == unicodedata.normalize("NFC", text)
+    finally:
+        normalise._NFC_PIECE = saved

@@ -1,11 +1,11 @@
 """The boilerplate stage's passes share work: the page language is guessed once per document,
-and a pass reuses the region scores of the blocks the pass before it kept, which holds only
-because a block's region score depends on nothing but its text and the language."""
+and a pass reuses the region scores and block model rows of the blocks the pass before it kept,
+which holds only because they depend on nothing but the block's text and the language."""
 import random
 
 import numpy as np
 
-from cleaner import blockstats, boilerplate, normalise, segment
+from cleaner import blockmodel, blockstats, boilerplate, normalise, segment
 from cleaner.config import DEFAULT_CONFIG
 from conftest import shared_path
 
@@ -37,6 +37,21 @@ def test_region_scores_of_kept_blocks_equal_their_scores_on_their_own():
             assert type(reused) is type(alone)
             for field, mine, theirs in zip(alone._fields, reused, alone):
                 assert np.array_equal(mine, theirs), field
+
+
+def test_model_rows_of_kept_blocks_equal_their_rows_on_their_own():
+    rng = random.Random(6)
+    for texts in _random_pages(60) + _real_pages(15):
+        for lang in ("en", "de", "ja", ""):
+            page = blockstats.Page(texts)
+            keep = [rng.random() < 0.6 for _ in texts]
+            reused = blockmodel.block_rows(page, segment.score_page(page, lang)).take(keep)
+            kept = blockstats.Page([t for t, k in zip(texts, keep) if k])
+            alone = blockmodel.block_rows(kept, segment.score_page(kept, lang))
+            assert np.array_equal(reused.own, alone.own) and reused.keys == alone.keys
+            if kept.n:
+                matrix = blockmodel.rows_matrix(reused, segment.score_page(kept, lang), lang)
+                assert np.array_equal(matrix, blockmodel.page_matrix(kept, lang))
 
 
 def _count_passes(monkeypatch) -> list[int]:
