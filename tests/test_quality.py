@@ -2,6 +2,7 @@
 the language guess, the trace, and idempotence (cleaning the output changes nothing)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import cleaner
@@ -76,6 +77,28 @@ def test_the_shipped_model_loads_offline_and_matches_the_features():
     rows = blockmodel.page_features(MENU + PARAGRAPHS_EN, "en")
     values = blockmodel.log_odds(model, rows)
     assert max(values[:len(MENU)]) < min(values[len(MENU):])  # the menu is less likely text than prose
+
+
+def _plain_walk(stage: dict, row: list[float]) -> float:
+    """A stage's log-odds for one row, its trees walked node by node in plain Python."""
+    total = stage["base"]
+    for tree in stage["trees"]:
+        node = 0
+        while tree["left"][node] >= 0:
+            node = tree["left"][node] if row[tree["feature"][node]] <= tree["threshold"][node] else tree["right"][node]
+        total += tree["value"][node]
+    return total
+
+
+def test_the_array_walk_of_the_trees_is_the_plain_walk_to_the_bit():
+    data = blockmodel.read_model_file("blocks.json", blockmodel.feature_names(), "bench/train_blocks.py")
+    model = blockmodel.load_model()
+    assert data is not None and model is not None
+    texts = (MENU + PARAGRAPHS_EN + ["Copyright © 2024", "Read more »", "12.3.2024", "(3)"] + PARAGRAPHS_DE) * 40
+    rows = blockmodel.page_features(texts, "en")  # more rows than one chunk of the walk
+    assert len(rows) > blockmodel._ROWS_AT_ONCE
+    walked = blockmodel.ensemble_array(*model.stages[0], np.array(rows)).tolist()
+    assert walked == [_plain_walk(data["stages"][0], row) for row in rows]
 
 
 def test_a_clean_article_loses_nothing():
