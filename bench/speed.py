@@ -14,7 +14,9 @@ Reads ``../shared/bench/wcxb-dev`` (naive texts and HTML pages).  Five parts (``
   at most ~1 at 10 MB): naive texts concatenated (1 KB .. 50 MB), the same as a single line,
   thousands of repeated lines, and deeply nested HTML.  Each measurement runs in a child
   process with a time limit (``--scaling-timeout``), so a super-linear case is reported, not
-  waited for.
+  waited for.  A text document over 1 MB is also cleaned in parts of about 1 MB, one after
+  another, and its time is given as a multiple of theirs: the later megabytes of the naive
+  texts are other text than the first, and this ratio leaves that out.
 * ``jobs``: wall time of the CLI (``python -m cleaner clean NAIVE_DIR -o TMP``) with ``--jobs 1``
   and ``--jobs 2``, alternating (one file per task, so the naive texts' folder spreads).
 * ``memory``: peak RSS of ``cleaner clean big.jsonl -o OUT --jobs 2`` on a generated JSONL of
@@ -198,7 +200,10 @@ SCALING = {  # kind -> sizes in bytes
 
 def measure_one(kind: str, size: int) -> dict:
     """CPU seconds to clean one built document (repeated until a second has passed, for small
-    ones), and the child's peak RSS."""
+    ones), and the child's peak RSS.  A text document over 1 MB is also cleaned in 1 MB parts
+    (:func:`megabyte_parts`), one after another: their total is what the same text costs
+    without the size, so the ratio of the two tells growth with size from a change of content
+    (later megabytes of the naive texts hold other languages, more non-ASCII text)."""
     import cleaner
     document, format = built_document(kind, size)
     cleaner.clean(document[:2000], format=format)  # warm up
@@ -209,9 +214,30 @@ def measure_one(kind: str, size: int) -> dict:
         elapsed = time.process_time() - started
         if elapsed >= 1.0 or size >= MB:
             break
+    parts_seconds = None
+    if format == "text" and size > MB:
+        parts_seconds = 0.0
+        for part in megabyte_parts(document, " " if kind == "one-line" else "\n"):
+            started = time.process_time()
+            cleaner.clean(part, format=format)
+            parts_seconds += time.process_time() - started
     import resource
-    return {"bytes": len(document.encode("utf-8")), "seconds": elapsed / runs,
+    return {"bytes": len(document.encode("utf-8")), "seconds": elapsed / runs, "parts_seconds": parts_seconds,
             "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+
+
+def megabyte_parts(document: str, separator: str) -> list[str]:
+    """``document`` cut after a ``separator`` every million characters or so.
+
+    >>> [len(part) for part in megabyte_parts("a b " * MB, " ")]
+    [1000000, 1000000, 1000000, 1000000]
+    """
+    parts, start = [], 0
+    while start < len(document):
+        end = document.find(separator, start + MB - 1) + 1 or len(document)
+        parts.append(document[start:end])
+        start = end
+    return parts
 
 
 def run_scaling(args) -> None:
@@ -236,8 +262,10 @@ def run_scaling(args) -> None:
             result = json.loads(done.stdout.strip().splitlines()[-1])
             per_mb[size] = result["seconds"] / (result["bytes"] / MB)
             relative = f"{per_mb[size] / per_mb[MB]:.2f}x" if MB in per_mb else "-"
+            parts = f", {result['seconds'] / result['parts_seconds']:.2f}x its 1 MB parts" \
+                if result["parts_seconds"] else ""
             print(f"    {result['bytes'] / MB:9.3f} MB: {result['seconds']:8.3f} s, "
-                  f"{per_mb[size]:7.3f} s/MB, per MB vs 1 MB {relative}, "
+                  f"{per_mb[size]:7.3f} s/MB, per MB vs 1 MB {relative}{parts}, "
                   f"peak RSS {result['peak_rss'] / MB:.0f} MB", flush=True)
         if MB in per_mb:
             later = [f"{size // MB} MB {per_mb[size] / per_mb[MB]:.2f}x" for size in per_mb if size > MB]
