@@ -250,3 +250,24 @@ def test_unwrapping_keeps_list_items_apart():
     blocks, changes = normalise.split_blocks("\n".join(wrapped + items))
     assert changes and len(blocks[0].text) > 100  # the prose was re-joined
     assert [b.text for b in blocks][-3:] == items
+
+
+def test_the_collector_is_paused_for_a_large_document_only_and_restored(monkeypatch):
+    import gc
+
+    from cleaner import pipeline
+    seen = []
+    render = pipeline.write.render
+    monkeypatch.setattr(pipeline.write, "render", lambda blocks: seen.append(gc.isenabled()) or render(blocks))
+    large = "A line of text that goes on.\n" * (pipeline._PAUSE_COLLECTOR_FROM // 20)
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        pipeline.explain_text("A short one.", format="text")
+        pipeline.explain_text(large, format="text")
+        assert seen[:2] == [True, False] and gc.isenabled()
+        gc.disable()
+        pipeline.explain_text(large, format="text")
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        (gc.enable if was else gc.disable)()
