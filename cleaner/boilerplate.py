@@ -62,6 +62,11 @@ _MAX_PASSES = 8
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
+# The block model's decision: inside the main region a block is kept down to the model's
+# threshold less this margin (log-odds), outside it from the threshold plus the other.
+_REGION_MARGIN = 0.25
+_OUTSIDE_MARGIN = 0.0
+_IN_REGION = blockmodel.feature_names().index("in_region")
 
 
 class RuleError(ValueError):
@@ -218,13 +223,17 @@ class _Passes:
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
-        """One pass: the phrase rules, then the region step, on ``blocks``."""
+        """One pass: the phrase rules, then the region step, on ``blocks``.
+
+        The repeated labels stay on the page while the block model (or the region) reads it,
+        then go: the model reads a page as it was written, list items and all."""
         config = self.config
         scores, self.scores = self.scores, None
-        kept, changes = apply_phrase_rules(blocks, config, self.passed)
-        if "outside_main_text" in config.disabled_rules or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
-            return kept, changes
-        if changes:
+        labels: list[int] = []
+        kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
+        if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
+            return _without_labels(kept, labels, changes)
+        if changes or labels:
             scores = None  # the rules removed or cut blocks: the known scores are not theirs
         model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
         # The block model reads the page; the main region only the scores, once they are known.
@@ -238,8 +247,41 @@ class _Passes:
             keep, removed, scores = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang, scores)
         else:
             keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
+        if labels:
+            keep, removed = _drop_labels(kept, keep, removed, labels)
         self.scores = _scores_of(scores, keep)
         return [block for block, kept in zip(kept, keep) if kept], changes + removed
+
+
+def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change]) -> tuple[list[Block], list[Change]]:
+    """``blocks`` without the repeated labels at ``labels``, each traced as ``repeated_short_line``."""
+    if not labels:
+        return blocks, changes
+    drop = set(labels)
+    removed = [Change("boilerplate", "repeated_short_line", blocks[index].text, "", blocks[index].line)
+               for index in labels]
+    return [block for index, block in enumerate(blocks) if index not in drop], changes + removed
+
+
+def _in_list(blocks: list[Block], index: int) -> bool:
+    """Whether the block at ``index`` has a short non-sentence line next to it (a list item)."""
+    return any(0 <= other < len(blocks) and _label_key(blocks[other].text) is not None
+               and not _SENTENCE_END.search(blocks[other].text) for other in (index - 1, index + 1))
+
+
+def _drop_labels(blocks: list[Block], keep: list[bool], removed: list[Change],
+                 labels: list[int]) -> tuple[list[bool], list[Change]]:
+    """The decision ``keep`` with the repeated labels at ``labels`` removed too; a label the
+    decision removed already is traced once, as ``repeated_short_line``."""
+    keep = list(keep)
+    labels = [index for index in labels if not keep[index] or not _in_list(blocks, index)]
+    lines = {blocks[index].line for index in labels}
+    removed = [change for change in removed if change.line not in lines]
+    for index in labels:
+        keep[index] = False
+        removed.append(Change("boilerplate", "repeated_short_line", blocks[index].text, "", blocks[index].line))
+    removed.sort(key=lambda change: change.line)
+    return keep, removed
 
 
 def _scores_of(scores: segment.PageScores, keep: list[bool]) -> segment.PageScores:
@@ -266,33 +308,43 @@ def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Mo
                 lang: str, scores: segment.PageScores | None
                 ) -> tuple[list[bool], list[Change], segment.PageScores]:
     """:func:`model_region`'s decision for each block (``page``: theirs), its trace, and the
-    blocks' region scores (``scores``: those already known, else None)."""
+    blocks' region scores (``scores``: those already known, else None).
+
+    A block is kept when its smoothed log-odds reach the model's threshold, or, inside the main
+    region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
+    :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
+    A heading just before the first kept block is kept as its title.
+    """
     if scores is None:
         scores = segment.score_page(page, lang, params)
     rows = blockmodel.page_matrix(page, lang, params, scores)
-    values = blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth)
-    keep = [value >= model.threshold for value in values]
-    if not any(keep):
+    values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth))
+    in_region = rows[:, _IN_REGION] > 0
+    keep_array = (values >= model.threshold + _OUTSIDE_MARGIN) | in_region & (values >= model.threshold - _REGION_MARGIN)
+    if not keep_array.any():
         return _main_keep(blocks, page, params, lang, scores)
-    first = keep.index(True)
+    first = int(np.argmax(keep_array))
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
         scored[index] = scores.at(index)
-    title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
-    keep[title:first] = [True] * (first - title)
-    dropped = [index for index, kept in enumerate(keep) if not kept]
+    keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
+    keep = keep_array.tolist()
+    dropped = np.flatnonzero(~keep_array)
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
-               for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
+               for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
     return keep, changes, scores
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
-                       passed: dict[str, str | None] | None = None) -> tuple[list[Block], list[Change]]:
+                       passed: dict[str, str | None] | None = None,
+                       labels: list[int] | None = None) -> tuple[list[Block], list[Change]]:
     """The phrase rules and the repeated-label heuristic, block by block (no region step).
 
     Only the blocks the rules' screen points to go through the rules: the others cannot match
     any of them.  ``passed`` holds texts the rules keep unchanged (with their label key) and
-    gains the ones found here, so that later passes over the same blocks skip them.
+    gains the ones found here, so that later passes over the same blocks skip them.  With
+    ``labels`` (a list), the repeated labels are kept, and their positions among the kept
+    blocks appended to it, for the caller to remove after the region step.
     """
     ruleset = rule_set(config.languages, config.extra_rule_files, config.disabled_rules)
     passed = {} if passed is None else passed
@@ -324,7 +376,11 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
         done = index + 1
         block, key = blocks[index], keys[index]
         if key in repeated:
-            changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
+            if labels is None:
+                changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
+            else:
+                labels.append(len(kept))
+                kept.append(block)
             continue
         verdict = _apply_rules(block, ruleset, config, reach)
         changes += verdict.changes

@@ -196,3 +196,49 @@ def test_idempotent_on_pages_with_boilerplate(text):
 ])
 def test_long_consent_banner_opening_with_the_notice_goes(notice):
     assert removed_by(page([notice.strip()] + PARAGRAPHS_EN)).get(notice.strip()) == "cookie_notice"
+
+
+def _model_says(monkeypatch, odds: dict[str, float], default: float = 3.0) -> None:
+    """Make the block model give each block the log-odds ``odds`` names for its text (else
+    ``default``), unsmoothed."""
+    seen: list[list[str]] = []
+    page_matrix = blockmodel.page_matrix
+
+    def matrix(page, *args, **kwargs):
+        seen.append(page.texts)
+        return page_matrix(page, *args, **kwargs)
+
+    monkeypatch.setattr(blockmodel, "page_matrix", matrix)
+    monkeypatch.setattr(blockmodel, "log_odds", lambda model, rows: [odds.get(t, default) for t in seen[-1]])
+    monkeypatch.setattr(blockmodel, "smoothed", lambda values, weight: list(values))
+
+
+def test_a_block_inside_the_main_region_is_kept_a_little_below_the_threshold(monkeypatch):
+    spec, footer = "Weight Limit: 350 lb. (up to 250 lb. for comfort)", "Hiking Gear Reviews"
+    model = blockmodel.load_model()
+    assert model is not None
+    just_below = model.threshold - 0.1
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, spec: just_below, footer: just_below})
+    rules = removed_by(page(MENU + PARAGRAPHS_EN[:1] + [spec] + PARAGRAPHS_EN[1:] + [footer]))
+    assert spec not in rules  # inside the region: kept down to the threshold less the margin
+    assert rules[footer].startswith("block_model:")  # the same odds outside the region: removed
+
+
+def test_repeated_labels_in_a_list_the_model_keeps_stay_and_a_lone_one_goes(monkeypatch):
+    colours = ["Amberlight", "Bluestone", "Flaxen", "Mood Indigo"]
+    _model_says(monkeypatch, {line: -5.0 for line in MENU})
+    text = page(MENU + ["Joco Cup 4oz"] + colours + PARAGRAPHS_EN[:1] + ["pCloud Premium"] +
+                PARAGRAPHS_EN[1:] + ["Joco Cup 6oz"] + colours + PARAGRAPHS_EN[2:] + ["pCloud Premium"] +
+                PARAGRAPHS_EN[:1])
+    rules = removed_by(text)
+    out = cleaner.clean(text, format="text")
+    assert out.count("Bluestone") == 2 and not set(colours) & set(rules)
+    assert rules["pCloud Premium"] == "repeated_short_line" and "pCloud" not in out
+
+
+def test_repeated_labels_the_model_drops_are_traced_once_as_repeated_short_line(monkeypatch):
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, "Sale": -5.0, "Size": -5.0})
+    text = page(MENU + ["Sale", "Size"] + PARAGRAPHS_EN + ["Sale", "Size"] + PARAGRAPHS_EN[:1])
+    changes = [c for c in cleaner.explain(text, format="text").changes if c.before in ("Sale", "Size")]
+    assert sorted(c.rule for c in changes) == ["repeated_short_line"] * 4
+    assert [c.line for c in changes] == sorted(c.line for c in changes)
