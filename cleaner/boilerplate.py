@@ -5,12 +5,15 @@ Two kinds of evidence, each named in the trace when it removes something:
 * phrase rules, data under ``cleaner/rules/`` (one TOML file per language): comment forms,
   share prompts, related links, ad labels, credits…;
 * heuristics computed on the document itself, such as a short non-sentence line that recurs
-  (an ad label like "pCloud Premium");
+  (an ad label like "pCloud Premium"; it stays on the page while the block model reads it, and
+  goes after it unless the model keeps it next to another such label: a list, like the colours
+  of two products);
 * the block model (:mod:`cleaner.blockmodel`, shipped in ``cleaner/models/blocks.json``): small
   trees over language-neutral features of each block and its neighbours (length, stopword
   density in the page's language, punctuation, position, the region score below) give each
-  block a probability of being main text; blocks below the model's threshold are removed as
-  ``block_model:<probability>``;
+  block a probability of being main text; blocks below the page's threshold (the model's,
+  a little lower inside the main region below, lower on a page where the model doubts every
+  block) are removed as ``block_model:<probability>``;
 * without the model (``disabled_rules`` holding ``block_model``), the main text as one
   contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
   in the page's language, and those outside the highest-scoring run of blocks are removed as
@@ -57,15 +60,18 @@ _EDGE = 300
 _LONGEST_WORD = 12
 # A label (an ad label, a widget title) is at most this many characters.
 _LABEL_MAX = 60
-# Passes of the stage over its own output; in practice the second pass already removes nothing.
-_MAX_PASSES = 8
+# Passes of the stage over its own output; in practice the second pass already removes nothing,
+# but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
+_MAX_PASSES = 16
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
 # The block model's decision: inside the main region a block is kept down to the model's
-# threshold less this margin (log-odds), outside it from the threshold plus the other.
+# threshold less this margin (log-odds).
 _REGION_MARGIN = 0.25
-_OUTSIDE_MARGIN = 0.0
+# On a page whose best block is itself doubtful (a product grid, a list of teasers), the threshold
+# is at most this far below the best block's log-odds.
+_BELOW_BEST = 2.0
 _IN_REGION = blockmodel.feature_names().index("in_region")
 
 
@@ -226,7 +232,8 @@ class _Passes:
         """One pass: the phrase rules, then the region step, on ``blocks``.
 
         The repeated labels stay on the page while the block model (or the region) reads it,
-        then go: the model reads a page as it was written, list items and all."""
+        then go (:func:`_drop_labels`): the model reads a page as it was written, list items
+        and all."""
         config = self.config
         scores, self.scores = self.scores, None
         labels: list[int] = []
@@ -263,18 +270,14 @@ def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change
     return [block for index, block in enumerate(blocks) if index not in drop], changes + removed
 
 
-def _in_list(blocks: list[Block], index: int) -> bool:
-    """Whether the block at ``index`` has a short non-sentence line next to it (a list item)."""
-    return any(0 <= other < len(blocks) and _label_key(blocks[other].text) is not None
-               and not _SENTENCE_END.search(blocks[other].text) for other in (index - 1, index + 1))
-
-
 def _drop_labels(blocks: list[Block], keep: list[bool], removed: list[Change],
                  labels: list[int]) -> tuple[list[bool], list[Change]]:
-    """The decision ``keep`` with the repeated labels at ``labels`` removed too; a label the
-    decision removed already is traced once, as ``repeated_short_line``."""
+    """The decision ``keep`` with the repeated labels at ``labels`` removed too, but for those
+    the decision keeps next to another repeated label (a list: the colours of two products);
+    a label the decision removed already is traced once, as ``repeated_short_line``."""
     keep = list(keep)
-    labels = [index for index in labels if not keep[index] or not _in_list(blocks, index)]
+    listed = set(labels)
+    labels = [index for index in labels if not keep[index] or not (index - 1 in listed or index + 1 in listed)]
     lines = {blocks[index].line for index in labels}
     removed = [change for change in removed if change.line not in lines]
     for index in labels:
@@ -292,11 +295,10 @@ def _scores_of(scores: segment.PageScores, keep: list[bool]) -> segment.PageScor
 
 def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerConfig = DEFAULT_CONFIG,
                  params: segment.Params = segment.DEFAULT_PARAMS, lang: str | None = None) -> tuple[list[Block], list[Change]]:
-    """The blocks the block model keeps (:mod:`cleaner.blockmodel`); the others are removed
-    with their probability as ``block_model:<p>``.  A heading just before the first kept block
-    is kept as its title.  A short document is kept whole, and a page where the model keeps
-    nothing falls back to the main region of :func:`main_region`.  ``lang``: the page
-    language (default: :func:`page_language`)."""
+    """The blocks the block model keeps (:mod:`cleaner.blockmodel`, decided as
+    :func:`_model_keep` says); the others are removed with their probability as
+    ``block_model:<p>``.  A short document is kept whole.  ``lang``: the page language
+    (default: :func:`page_language`)."""
     if len(blocks) < params.min_blocks:
         return blocks, []
     page = blockstats.Page([block.text for block in blocks])
@@ -310,17 +312,19 @@ def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Mo
     """:func:`model_region`'s decision for each block (``page``: theirs), its trace, and the
     blocks' region scores (``scores``: those already known, else None).
 
-    A block is kept when its smoothed log-odds reach the model's threshold, or, inside the main
+    A block is kept when its smoothed log-odds reach the page's threshold, or, inside the main
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
-    A heading just before the first kept block is kept as its title.
+    The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
+    block is itself doubtful.  A heading just before the first kept block is kept as its title.
     """
     if scores is None:
         scores = segment.score_page(page, lang, params)
     rows = blockmodel.page_matrix(page, lang, params, scores)
     values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, rows), model.smooth))
     in_region = rows[:, _IN_REGION] > 0
-    keep_array = (values >= model.threshold + _OUTSIDE_MARGIN) | in_region & (values >= model.threshold - _REGION_MARGIN)
+    threshold = page_threshold(model, values)
+    keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return _main_keep(blocks, page, params, lang, scores)
     first = int(np.argmax(keep_array))
@@ -333,6 +337,20 @@ def _model_keep(blocks: list[Block], page: blockstats.Page, model: blockmodel.Mo
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
                for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
     return keep, changes, scores
+
+
+def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
+    """The threshold for a page whose blocks have the smoothed log-odds ``values``: the
+    model's, or :data:`_BELOW_BEST` below the page's best block when that is lower (a page
+    where the model doubts every block, such as a product grid, keeps its likeliest blocks).
+
+    >>> model = blockmodel.Model([], [], -0.5, 0.25)
+    >>> page_threshold(model, np.array([-4.0, 3.5, 0.2])), page_threshold(model, np.array([-4.0, 0.5, -1.0]))
+    (-0.5, -1.5)
+    """
+    if not len(values):
+        return model.threshold
+    return min(model.threshold, float(values.max()) - _BELOW_BEST)
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
@@ -375,14 +393,15 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
         kept += blocks[done:index]
         done = index + 1
         block, key = blocks[index], keys[index]
-        if key in repeated:
-            if labels is None:
-                changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
-            else:
-                labels.append(len(kept))
-                kept.append(block)
+        if key in repeated and labels is None:
+            changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
             continue
         verdict = _apply_rules(block, ruleset, config, reach)
+        if key in repeated and verdict.keep and not verdict.changes:
+            assert labels is not None
+            labels.append(len(kept))  # a phrase rule names it better, else it is a deferred label
+            kept.append(block)
+            continue
         changes += verdict.changes
         if verdict.keep:
             if verdict.text == block.text and not verdict.changes:

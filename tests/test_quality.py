@@ -242,3 +242,12 @@ def test_repeated_labels_the_model_drops_are_traced_once_as_repeated_short_line(
     changes = [c for c in cleaner.explain(text, format="text").changes if c.before in ("Sale", "Size")]
     assert sorted(c.rule for c in changes) == ["repeated_short_line"] * 4
     assert [c.line for c in changes] == sorted(c.line for c in changes)
+
+
+def test_a_page_where_the_model_doubts_every_block_keeps_its_likeliest_ones(monkeypatch):
+    grid = ["Joco Cup 4oz", "XS • 118ml $29.95", "Joco Cup 6oz", "S • 177ml $30.95", "Joco Cup 8oz",
+            "S/M • 236ml $24.71 – $32.95", "Joco Cup 12oz", "M • 354ml $34.95"]
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, **{line: -1.5 for line in grid}})
+    rules = removed_by(page(MENU + grid))
+    assert set(rules) == set(MENU)  # the grid is 2 log-odds below nothing better on the page: kept
+    assert all(rule.startswith("block_model:") for rule in rules.values())
