@@ -127,10 +127,31 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("Zapraszamy też do subskrypcji naszego tygodnika", "newsletter"),
     ("Related Coverage", "related_links"),
     ("Tags: python, docker", "post_meta"),
+    ("Schreib einen Kommentar", "comment_form"),
+    ("Vorheriger BeitragNeuerscheinung: Klaus Seidl, Gesetzliche Revolution", "navigation"),
+    ("Gib deine E-Mail-Adresse ein, um diesem Blog zu folgen und per E-Mail Benachrichtigungen über "
+     "neue Beiträge zu erhalten.", "newsletter"),
+    ("Wie bewerten Sie diesen Artikel? *", "feedback_prompt"),
+    ("Sharen mit:", "share_prompt"),
+    ("Add a comment |", "comment_form"),
+    ("Comment by Mirko Lange — 17.07, 2011 @ 13:04", "comment_form"),
+    ("Related TopicsEpic GamesGameTechieNews", "related_links"),
+    ("Share on X (Twitter) Share on Facebook Share on Pinterest Share on LinkedIn", "share_prompt"),
+    ("Share on X Share on LinkedIn Share on WhatsApp Copy to clipboard Share", "share_prompt"),
+    ("Share on Pinterest (Opens in new window) Pinterest", "share_prompt"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
     assert rules.get(line) == rule
+
+
+@pytest.mark.parametrize("line", [
+    "Share on the network was up and share on the market fell by the end of the day",
+    "Comment by the minister was brief and came only after the vote had been counted.",
+    "Vorheriger beitragsfreier Monat",
+])
+def test_prose_like_a_phrase_rule_stays(line):
+    assert line not in removed_by(page([line] + PARAGRAPHS_EN))
 
 
 def test_prose_mentioning_cookies_stays():
