@@ -240,7 +240,7 @@ class _Passes:
         kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
         if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
             return _without_labels(kept, labels, changes)
-        if changes or labels:
+        if changes:
             scores = None  # the rules removed or cut blocks: the known scores are not theirs
         model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
         # The block model reads the page; the main region only the scores, once they are known.
@@ -379,6 +379,7 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     screened = rulescreen.screen_lines(texts if not passed else [texts[i] for i in new], ruleset.screen, reach)
     # The blocks that are not simply kept: repeated labels, and those the screen points to.
     special = [index for index, suspect in zip(new, screened) if suspect]
+    suspects = set(special)
     if repeated:
         special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
     if special:
@@ -393,12 +394,19 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
         kept += blocks[done:index]
         done = index + 1
         block, key = blocks[index], keys[index]
-        if key in repeated and labels is None:
-            changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
-            continue
+        if key in repeated:
+            if labels is None:
+                changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
+                continue
+            if index not in suspects:  # no rule can match it, or the rules kept it on an earlier pass
+                passed[block.text] = key
+                labels.append(len(kept))
+                kept.append(block)
+                continue
         verdict = _apply_rules(block, ruleset, config, reach)
         if key in repeated and verdict.keep and not verdict.changes:
             assert labels is not None
+            passed[block.text] = key
             labels.append(len(kept))  # a phrase rule names it better, else it is a deferred label
             kept.append(block)
             continue
