@@ -5,12 +5,15 @@ Two kinds of evidence, each named in the trace when it removes something:
 * phrase rules, data under ``cleaner/rules/`` (one TOML file per language): comment forms,
   share prompts, related links, ad labels, credits…;
 * heuristics computed on the document itself, such as a short non-sentence line that recurs
-  (an ad label like "pCloud Premium");
+  (an ad label like "pCloud Premium"; it stays on the page while the block model reads it, and
+  goes after it unless the model keeps it next to another such label: a list, like the colours
+  of two products);
 * the block model (:mod:`cleaner.blockmodel`, shipped in ``cleaner/models/blocks.json``): small
   trees over language-neutral features of each block and its neighbours (length, stopword
   density in the page's language, punctuation, position, the region score below) give each
-  block a probability of being main text; blocks below the model's threshold are removed as
-  ``block_model:<probability>``;
+  block a probability of being main text; blocks below the page's threshold (the model's,
+  a little lower inside the main region below, lower on a page where the model doubts every
+  block) are removed as ``block_model:<probability>``;
 * without the model (``disabled_rules`` holding ``block_model``), the main text as one
   contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
   in the page's language, and those outside the highest-scoring run of blocks are removed as
@@ -57,11 +60,19 @@ _EDGE = 300
 _LONGEST_WORD = 12
 # A label (an ad label, a widget title) is at most this many characters.
 _LABEL_MAX = 60
-# Passes of the stage over its own output; in practice the second pass already removes nothing.
-_MAX_PASSES = 8
+# Passes of the stage over its own output; in practice the second pass already removes nothing,
+# but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
+_MAX_PASSES = 16
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
+# The block model's decision: inside the main region a block is kept down to the model's
+# threshold less this margin (log-odds).
+_REGION_MARGIN = 0.25
+# On a page whose best block is itself doubtful (a product grid, a list of teasers), the threshold
+# is at most this far below the best block's log-odds.
+_BELOW_BEST = 2.0
+_IN_REGION = blockmodel.feature_names().index("in_region")
 
 
 class RuleError(ValueError):
@@ -219,14 +230,19 @@ class _Passes:
         self.rows: blockmodel.BlockRows | None = None  # of the same blocks, when the model ran
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
-        """One pass: the phrase rules, then the region step, on ``blocks``."""
+        """One pass: the phrase rules, then the region step, on ``blocks``.
+
+        The repeated labels stay on the page while the block model (or the region) reads it,
+        then go (:func:`_drop_labels`): the model reads a page as it was written, list items
+        and all."""
         config = self.config
         scores, self.scores = self.scores, None
         rows, self.rows = self.rows, None
-        kept, changes = apply_phrase_rules(blocks, config, self.passed)
-        if "outside_main_text" in config.disabled_rules or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
-            return kept, changes
-        if changes:
+        labels: list[int] = []
+        kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
+        if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
+            return _without_labels(kept, labels, changes)
+        if changes or labels:
             scores = rows = None  # the rules removed or cut blocks: the known ones are not theirs
         model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
         # The page is read for what is not known yet: the region scores, and the model's rows.
@@ -240,11 +256,41 @@ class _Passes:
         if model is not None:
             keep, removed, scores, rows = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang,
                                                       scores, rows)
-            self.rows = rows.take(keep)
         else:
             keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
+        if labels:
+            keep, removed = _drop_labels(kept, keep, removed, labels)
+        if model is not None:
+            self.rows = rows.take(keep)
         self.scores = _scores_of(scores, keep)
         return [block for block, kept in zip(kept, keep) if kept], changes + removed
+
+
+def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change]) -> tuple[list[Block], list[Change]]:
+    """``blocks`` without the repeated labels at ``labels``, each traced as ``repeated_short_line``."""
+    if not labels:
+        return blocks, changes
+    drop = set(labels)
+    removed = [Change("boilerplate", "repeated_short_line", blocks[index].text, "", blocks[index].line)
+               for index in labels]
+    return [block for index, block in enumerate(blocks) if index not in drop], changes + removed
+
+
+def _drop_labels(blocks: list[Block], keep: list[bool], removed: list[Change],
+                 labels: list[int]) -> tuple[list[bool], list[Change]]:
+    """The decision ``keep`` with the repeated labels at ``labels`` removed too, but for those
+    the decision keeps next to another repeated label (a list: the colours of two products);
+    a label the decision removed already is traced once, as ``repeated_short_line``."""
+    keep = list(keep)
+    listed = set(labels)
+    labels = [index for index in labels if not keep[index] or not (index - 1 in listed or index + 1 in listed)]
+    lines = {blocks[index].line for index in labels}
+    removed = [change for change in removed if change.line not in lines]
+    for index in labels:
+        keep[index] = False
+        removed.append(Change("boilerplate", "repeated_short_line", blocks[index].text, "", blocks[index].line))
+    removed.sort(key=lambda change: change.line)
+    return keep, removed
 
 
 def _scores_of(scores: segment.PageScores, keep: list[bool]) -> segment.PageScores:
@@ -255,11 +301,10 @@ def _scores_of(scores: segment.PageScores, keep: list[bool]) -> segment.PageScor
 
 def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerConfig = DEFAULT_CONFIG,
                  params: segment.Params = segment.DEFAULT_PARAMS, lang: str | None = None) -> tuple[list[Block], list[Change]]:
-    """The blocks the block model keeps (:mod:`cleaner.blockmodel`); the others are removed
-    with their probability as ``block_model:<p>``.  A heading just before the first kept block
-    is kept as its title.  A short document is kept whole, and a page where the model keeps
-    nothing falls back to the main region of :func:`main_region`.  ``lang``: the page
-    language (default: :func:`page_language`)."""
+    """The blocks the block model keeps (:mod:`cleaner.blockmodel`, decided as
+    :func:`_model_keep` says); the others are removed with their probability as
+    ``block_model:<p>``.  A short document is kept whole.  ``lang``: the page language
+    (default: :func:`page_language`)."""
     if len(blocks) < params.min_blocks:
         return blocks, []
     page = blockstats.Page([block.text for block in blocks])
@@ -273,7 +318,14 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
                 ) -> tuple[list[bool], list[Change], segment.PageScores, blockmodel.BlockRows]:
     """:func:`model_region`'s decision for each block (``page``: theirs, needed only for what is
     not known), its trace, and the blocks' region scores and model rows (``scores``, ``rows``:
-    those already known, else None)."""
+    those already known, else None).
+
+    A block is kept when its smoothed log-odds reach the page's threshold, or, inside the main
+    region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
+    :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
+    The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
+    block is itself doubtful.  A heading just before the first kept block is kept as its title.
+    """
     if scores is None:
         assert page is not None
         scores = segment.score_page(page, lang, params)
@@ -281,29 +333,48 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
         assert page is not None
         rows = blockmodel.block_rows(page, scores)
     matrix = blockmodel.rows_matrix(rows, scores, lang, params)
-    values = blockmodel.smoothed(blockmodel.log_odds(model, matrix), model.smooth)
-    keep = [value >= model.threshold for value in values]
-    if not any(keep):
+    values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, matrix), model.smooth))
+    in_region = matrix[:, _IN_REGION] > 0
+    threshold = page_threshold(model, values)
+    keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
+    if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
-    first = keep.index(True)
+    first = int(np.argmax(keep_array))
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
         scored[index] = scores.at(index)
-    title = _with_title(blocks, scored, first)  # type: ignore[arg-type]
-    keep[title:first] = [True] * (first - title)
-    dropped = [index for index, kept in enumerate(keep) if not kept]
+    keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
+    keep = keep_array.tolist()
+    dropped = np.flatnonzero(~keep_array)
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
-               for index, p in zip(dropped, blockmodel.probabilities([values[index] for index in dropped]))]
+               for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
     return keep, changes, scores, rows
 
 
+def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
+    """The threshold for a page whose blocks have the smoothed log-odds ``values``: the
+    model's, or :data:`_BELOW_BEST` below the page's best block when that is lower (a page
+    where the model doubts every block, such as a product grid, keeps its likeliest blocks).
+
+    >>> model = blockmodel.Model([], [], -0.5, 0.25)
+    >>> page_threshold(model, np.array([-4.0, 3.5, 0.2])), page_threshold(model, np.array([-4.0, 0.5, -1.0]))
+    (-0.5, -1.5)
+    """
+    if not len(values):
+        return model.threshold
+    return min(model.threshold, float(values.max()) - _BELOW_BEST)
+
+
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
-                       passed: dict[str, str | None] | None = None) -> tuple[list[Block], list[Change]]:
+                       passed: dict[str, str | None] | None = None,
+                       labels: list[int] | None = None) -> tuple[list[Block], list[Change]]:
     """The phrase rules and the repeated-label heuristic, block by block (no region step).
 
     Only the blocks the rules' screen points to go through the rules: the others cannot match
     any of them.  ``passed`` holds texts the rules keep unchanged (with their label key) and
-    gains the ones found here, so that later passes over the same blocks skip them.
+    gains the ones found here, so that later passes over the same blocks skip them.  With
+    ``labels`` (a list), the repeated labels are kept, and their positions among the kept
+    blocks appended to it, for the caller to remove after the region step.
     """
     ruleset = rule_set(config.languages, config.extra_rule_files, config.disabled_rules)
     passed = {} if passed is None else passed
@@ -320,6 +391,7 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     screened = rulescreen.screen_lines(texts if not passed else [texts[i] for i in new], ruleset.screen, reach)
     # The blocks that are not simply kept: repeated labels, and those the screen points to.
     special = [index for index, suspect in zip(new, screened) if suspect]
+    suspects = set(special)
     if repeated:
         special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
     if special:
@@ -335,9 +407,21 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
         done = index + 1
         block, key = blocks[index], keys[index]
         if key in repeated:
-            changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
-            continue
+            if labels is None:
+                changes.append(Change("boilerplate", "repeated_short_line", block.text, "", block.line))
+                continue
+            if index not in suspects:  # no rule can match it, or the rules kept it on an earlier pass
+                passed[block.text] = key
+                labels.append(len(kept))
+                kept.append(block)
+                continue
         verdict = _apply_rules(block, ruleset, config, reach)
+        if key in repeated and verdict.keep and not verdict.changes:
+            assert labels is not None
+            passed[block.text] = key
+            labels.append(len(kept))  # a phrase rule names it better, else it is a deferred label
+            kept.append(block)
+            continue
         changes += verdict.changes
         if verdict.keep:
             if verdict.text == block.text and not verdict.changes:

@@ -27,9 +27,12 @@ class CleanerConfig(NamedTuple):
     extra_rule_files:  paths of user phrase files (same TOML layout as cleaner/rules/*.toml).
     languages:         phrase packs to load; empty means every pack shipped.
     repeated_line_max_words: a short line that recurs in a document is boilerplate up to this
-                       many words (ad labels such as "pCloud Premium"); longer repeated lines
-                       (a heading also listed in the page's table of contents) are left to the
-                       block model, which reads how often a line recurs (0 turns this off).
+                       many words (ad labels such as "pCloud Premium"); it stays on the page while
+                       the block model reads it and goes after it, unless the model keeps it next
+                       to another such label (a list: the colours of two products).  Longer
+                       repeated lines (a heading also listed in the page's table of contents) are
+                       left to the block model, which reads how often a line recurs (0 turns
+                       this off).
     phrase_line_max_words:   a phrase rule of scope "line" removes lines up to this many words;
                        longer lines are prose that merely mentions the phrase.
     unwrap:            re-join hard-wrapped lines.

@@ -150,10 +150,31 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("Zapraszamy też do subskrypcji naszego tygodnika", "newsletter"),
     ("Related Coverage", "related_links"),
     ("Tags: python, docker", "post_meta"),
+    ("Schreib einen Kommentar", "comment_form"),
+    ("Vorheriger BeitragNeuerscheinung: Klaus Seidl, Gesetzliche Revolution", "navigation"),
+    ("Gib deine E-Mail-Adresse ein, um diesem Blog zu folgen und per E-Mail Benachrichtigungen über "
+     "neue Beiträge zu erhalten.", "newsletter"),
+    ("Wie bewerten Sie diesen Artikel? *", "feedback_prompt"),
+    ("Sharen mit:", "share_prompt"),
+    ("Add a comment |", "comment_form"),
+    ("Comment by Mirko Lange — 17.07, 2011 @ 13:04", "comment_form"),
+    ("Related TopicsEpic GamesGameTechieNews", "related_links"),
+    ("Share on X (Twitter) Share on Facebook Share on Pinterest Share on LinkedIn", "share_prompt"),
+    ("Share on X Share on LinkedIn Share on WhatsApp Copy to clipboard Share", "share_prompt"),
+    ("Share on Pinterest (Opens in new window) Pinterest", "share_prompt"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
     assert rules.get(line) == rule
+
+
+@pytest.mark.parametrize("line", [
+    "Share on the network was up and share on the market fell by the end of the day",
+    "Comment by the minister was brief and came only after the vote had been counted.",
+    "Vorheriger beitragsfreier Monat",
+])
+def test_prose_like_a_phrase_rule_stays(line):
+    assert line not in removed_by(page([line] + PARAGRAPHS_EN))
 
 
 def test_prose_mentioning_cookies_stays():
@@ -219,3 +240,59 @@ def test_idempotent_on_pages_with_boilerplate(text):
 ])
 def test_long_consent_banner_opening_with_the_notice_goes(notice):
     assert removed_by(page([notice.strip()] + PARAGRAPHS_EN)).get(notice.strip()) == "cookie_notice"
+
+
+def _model_says(monkeypatch, odds: dict[str, float], default: float = 3.0) -> None:
+    """Make the block model give each block the log-odds ``odds`` names for its text (else
+    ``default``), unsmoothed."""
+    seen: list[list[str]] = []  # the case-folded texts of the blocks of each matrix made
+    rows_matrix = blockmodel.rows_matrix
+    folded = {text.casefold(): value for text, value in odds.items()}
+
+    def matrix(blocks, *args, **kwargs):
+        seen.append(blocks.keys)
+        return rows_matrix(blocks, *args, **kwargs)
+
+    monkeypatch.setattr(blockmodel, "rows_matrix", matrix)
+    monkeypatch.setattr(blockmodel, "log_odds", lambda model, rows: [folded.get(key, default) for key in seen[-1]])
+    monkeypatch.setattr(blockmodel, "smoothed", lambda values, weight: list(values))
+
+
+def test_a_block_inside_the_main_region_is_kept_a_little_below_the_threshold(monkeypatch):
+    spec, footer = "Weight Limit: 350 lb. (up to 250 lb. for comfort)", "Hiking Gear Reviews"
+    model = blockmodel.load_model()
+    assert model is not None
+    just_below = model.threshold - 0.1
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, spec: just_below, footer: just_below})
+    rules = removed_by(page(MENU + PARAGRAPHS_EN[:1] + [spec] + PARAGRAPHS_EN[1:] + [footer]))
+    assert spec not in rules  # inside the region: kept down to the threshold less the margin
+    assert rules[footer].startswith("block_model:")  # the same odds outside the region: removed
+
+
+def test_repeated_labels_in_a_list_the_model_keeps_stay_and_a_lone_one_goes(monkeypatch):
+    colours = ["Amberlight", "Bluestone", "Flaxen", "Mood Indigo"]
+    _model_says(monkeypatch, {line: -5.0 for line in MENU})
+    text = page(MENU + ["Joco Cup 4oz"] + colours + PARAGRAPHS_EN[:1] + ["pCloud Premium"] +
+                PARAGRAPHS_EN[1:] + ["Joco Cup 6oz"] + colours + PARAGRAPHS_EN[2:] + ["pCloud Premium"] +
+                PARAGRAPHS_EN[:1])
+    rules = removed_by(text)
+    out = cleaner.clean(text, format="text")
+    assert out.count("Bluestone") == 2 and not set(colours) & set(rules)
+    assert rules["pCloud Premium"] == "repeated_short_line" and "pCloud" not in out
+
+
+def test_repeated_labels_the_model_drops_are_traced_once_as_repeated_short_line(monkeypatch):
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, "Sale": -5.0, "Size": -5.0})
+    text = page(MENU + ["Sale", "Size"] + PARAGRAPHS_EN + ["Sale", "Size"] + PARAGRAPHS_EN[:1])
+    changes = [c for c in cleaner.explain(text, format="text").changes if c.before in ("Sale", "Size")]
+    assert sorted(c.rule for c in changes) == ["repeated_short_line"] * 4
+    assert [c.line for c in changes] == sorted(c.line for c in changes)
+
+
+def test_a_page_where_the_model_doubts_every_block_keeps_its_likeliest_ones(monkeypatch):
+    grid = ["Joco Cup 4oz", "XS • 118ml $29.95", "Joco Cup 6oz", "S • 177ml $30.95", "Joco Cup 8oz",
+            "S/M • 236ml $24.71 – $32.95", "Joco Cup 12oz", "M • 354ml $34.95"]
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, **{line: -1.5 for line in grid}})
+    rules = removed_by(page(MENU + grid))
+    assert set(rules) == set(MENU)  # the grid is 2 log-odds below nothing better on the page: kept
+    assert all(rule.startswith("block_model:") for rule in rules.values())
