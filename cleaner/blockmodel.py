@@ -287,28 +287,50 @@ def context_features(values: list[float]) -> list[list[float]]:
     >>> len(rows[0]) == len(context_names()), rows[1][0], rows[1][3]
     (True, -1.0, 2.0)
     """
+    return context_matrix(np.asarray(values, dtype=float)).tolist()
+
+
+def context_matrix(values: np.ndarray) -> np.ndarray:
+    """:func:`context_features` as an array, one row per block: the first stage's log-odds of
+    the block and of its neighbours (-8 past the page's edges), their means over windows, the
+    page's mean and top value, the block's rank on the page, and the share of the page's
+    confident mass before and after it.
+
+    >>> context_matrix(np.array([2.0, -1.0, 3.0]))[:, [0, 3, 4]].tolist()
+    [[2.0, -8.0, -1.0], [-1.0, 2.0, 3.0], [3.0, -1.0, -8.0]]
+    """
     n = len(values)
-    prefix = [0.0]
-    for value in values:
-        prefix.append(prefix[-1] + value)
-    positive = [max(0.0, probability(v) - 0.5) for v in values]
-    mass = sum(positive) or 1.0
-    order = sorted(range(n), key=values.__getitem__)
-    rank = [0.0] * n
-    for position, index in enumerate(order):
-        rank[index] = position / max(1, n - 1)
-    mean, top = prefix[-1] / n if n else 0.0, max(values, default=0.0)
-    rows = []
-    before = 0.0
-    for i, value in enumerate(values):
-        row = [value] + [values[i + o] if 0 <= i + o < n else -8.0 for o in _CONTEXT_OFFSETS]
-        for width in _CONTEXT_WINDOWS:
-            low, high = max(0, i - width), min(n, i + width + 1)
-            row.append((prefix[high] - prefix[low]) / (high - low))
-        row += [mean, top, rank[i], before / mass, (mass - before - positive[i]) / mass]
-        before += positive[i]
-        rows.append(row)
-    return rows
+    out = np.empty((n, len(context_names())))
+    if not n:
+        return out
+    out[:, 0] = values
+    column = 1
+    for offset in _CONTEXT_OFFSETS:
+        shifted = out[:, column]
+        shifted.fill(-8.0)
+        if offset < 0:
+            shifted[-offset:] = values[:offset]
+        else:
+            shifted[:-offset] = values[offset:]
+        column += 1
+    prefix = np.zeros(n + 1)
+    np.cumsum(values, out=prefix[1:])
+    at = np.arange(n)
+    for width in _CONTEXT_WINDOWS:
+        low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
+        out[:, column] = (prefix[high] - prefix[low]) / (high - low)
+        column += 1
+    positive = np.maximum(0.0, 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0))) - 0.5)
+    running = np.cumsum(positive)
+    mass = running[-1] or 1.0
+    rank = np.empty(n)
+    rank[np.argsort(values, kind="stable")] = at / max(1, n - 1)
+    out[:, column] = prefix[-1] / n
+    out[:, column + 1] = values.max()
+    out[:, column + 2] = rank
+    out[:, column + 3] = (running - positive) / mass
+    out[:, column + 4] = (mass - running) / mass
+    return out
 
 
 class Forest(NamedTuple):
@@ -474,7 +496,7 @@ def log_odds(model: Model, rows) -> list[float]:
     rows = np.asarray(rows, dtype=float)
     values = ensemble_array(*model.stages[0], rows)
     for base, trees in model.stages[1:]:
-        values = ensemble_array(base, trees, np.hstack([rows, np.array(context_features(values.tolist()))]))
+        values = ensemble_array(base, trees, np.hstack([rows, context_matrix(values)]))
     return values.tolist()
 
 
