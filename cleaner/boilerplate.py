@@ -52,6 +52,8 @@ else:  # pragma: no cover
 
 _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
+# What may end a label line: "Post a comment!", "Share:", "Leave a reply …".
+_LABEL_END = regex.compile(r"[\s!.:…?]+$")
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -485,10 +487,11 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
     short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
     candidates = rulescreen.rules_for(text, ruleset.screen, reach)
+    bare = _label_of(text) if short else text
     for position, rule in enumerate(ruleset.rules):
         if position not in candidates:
             continue
-        if rule.lines is not None and short and rule.lines.search(text) or \
+        if rule.lines is not None and short and (rule.lines.search(text) or bare != text and rule.lines.search(bare)) or \
                 rule.openings is not None and rule.openings.match(text[:_EDGE]):
             return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
         if rule.spans is not None:
@@ -502,6 +505,16 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
                 candidates = rulescreen.rules_for(cut, ruleset.screen, reach)
             text = cut
     return Verdict(True, text, changes)
+
+
+def _label_of(line: str) -> str:
+    """A short line without the marks a label may end with ("Post a comment!", "Share:"), so that
+    a ``lines`` pattern written for the bare label matches it too.
+
+    >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …")
+    ('Post a comment', 'Share this', 'Leave a Reply')
+    """
+    return _LABEL_END.sub("", line)
 
 
 def _cut_spans(text: str, rule: Rule, line: int, changes: list[Change]) -> str:

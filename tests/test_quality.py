@@ -296,3 +296,13 @@ def test_a_page_where_the_model_doubts_every_block_keeps_its_likeliest_ones(monk
     rules = removed_by(page(MENU + grid))
     assert set(rules) == set(MENU)  # the grid is 2 log-odds below nothing better on the page: kept
     assert all(rule.startswith("block_model:") for rule in rules.values())
+
+
+@pytest.mark.parametrize("label, rule", [("Post a comment!", "comment_form"), ("Leave a Reply:", "comment_form")])
+def test_a_label_line_ending_in_marks_is_removed_as_the_bare_label(label, rule):
+    assert removed_by(page(PARAGRAPHS_EN[:2] + [label] + PARAGRAPHS_EN[2:])).get(label) == rule
+
+
+def test_a_sentence_that_starts_like_a_label_is_kept():
+    line = "Post a comment below and we will reply within a day."
+    assert line not in removed_by(page(PARAGRAPHS_EN[:2] + [line] + PARAGRAPHS_EN[2:]))
