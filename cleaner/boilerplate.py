@@ -13,7 +13,10 @@ Two kinds of evidence, each named in the trace when it removes something:
   density in the page's language, punctuation, position, the region score below) give each
   block a probability of being main text; blocks below the page's threshold (the model's,
   a little lower inside the main region below, lower on a page where the model doubts every
-  block) are removed as ``block_model:<probability>``;
+  block) are removed as ``block_model:<probability>``; when the main region is prose (most of
+  its lines end like sentences or open a line of speech), the prose lines the model doubts are
+  kept where they sit between kept blocks, and all of them on a page the region covers: the
+  short lines of a dialogue, a story, an interview (:func:`prose_kept`);
 * without the model (``disabled_rules`` holding ``block_model``), the main text as one
   contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
   in the page's language, and those outside the highest-scoring run of blocks are removed as
@@ -73,6 +76,16 @@ _REGION_MARGIN = 0.25
 # is at most this far below the best block's log-odds.
 _BELOW_BEST = 2.0
 _IN_REGION = blockmodel.feature_names().index("in_region")
+# Prose lines: a line of a story, a dialogue, an answer, ends like a sentence (a final mark, then
+# closing quotes and brackets of any script) or opens a quotation or a line of speech.
+_PROSE_FINAL_MARKS = frozenset(".!?…。！？؟।")
+_PROSE_CLOSERS = "'\"”’»«)]」』》›‹“‘"
+_SPEECH_OPENERS = frozenset("“„«»‹›「『《‘‚\"'—–―¿¡")
+# The main region is prose when at least this share of its blocks are prose lines; then the prose
+# lines of the region the model doubts are kept where they sit between kept blocks, and all of
+# them on a page the region covers (at least _PROSE_PAGE of its blocks): a story, a dialogue.
+_PROSE_SHARE = 0.8
+_PROSE_PAGE = 0.9
 
 
 class RuleError(ValueError):
@@ -324,7 +337,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
-    block is itself doubtful.  A heading just before the first kept block is kept as its title.
+    block is itself doubtful.  In a prose region, the prose lines the model doubts may be kept
+    (:func:`prose_kept`).  A heading just before the first kept block is kept as its title.
     """
     if scores is None:
         assert page is not None
@@ -339,6 +353,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
+    if not keep_array.all():
+        keep_array |= prose_kept(blocks, keep_array, in_region)
     first = int(np.argmax(keep_array))
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
@@ -349,6 +365,44 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
                for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
     return keep, changes, scores, rows
+
+
+def prose_lines(texts: list[str]) -> np.ndarray:
+    """Whether each text reads as a line of prose: it ends like a sentence (its last mark before
+    closing quotes and brackets, of any script) or opens a quotation or a line of speech.
+
+    >>> prose_lines(["“Stolen.”", "«Non.»", "— ¿Y tú?", "「はい。」", "Home", "Read more", "“My dear"]).tolist()
+    [True, True, True, True, False, False, True]
+    """
+    return np.fromiter((bool(text) and (text[0] in _SPEECH_OPENERS and _HAS_LETTER.search(text) is not None
+                                        or text.rstrip(_PROSE_CLOSERS)[-1:] in _PROSE_FINAL_MARKS)
+                        for text in texts), dtype=bool, count=len(texts))
+
+
+def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> np.ndarray:
+    """The blocks to keep as prose although the model doubts them, given the decision ``keep``
+    and which blocks are in the main region.
+
+    Only when the region is prose (:data:`_PROSE_SHARE` of its blocks are :func:`prose_lines`):
+    a run of dropped blocks between two kept ones is kept when every block of it is a prose line
+    in the region (the short lines of a dialogue between its paragraphs), and on a page the region
+    covers (:data:`_PROSE_PAGE` of its blocks), every prose line of the region is kept.  A menu,
+    a label, a heading are not prose lines: they stay the model's to judge.
+    """
+    rescued = np.zeros(len(blocks), dtype=bool)
+    regional = int(in_region.sum())
+    if not regional:
+        return rescued
+    prose = prose_lines([block.text for block in blocks]) & in_region
+    if prose.sum() < _PROSE_SHARE * regional:
+        return rescued
+    if regional >= _PROSE_PAGE * len(blocks):
+        return prose & ~keep
+    kept = np.flatnonzero(keep)
+    for before, after in zip(kept[:-1].tolist(), kept[1:].tolist()):
+        if after - before > 1 and prose[before + 1:after].all():
+            rescued[before + 1:after] = True
+    return rescued
 
 
 def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
