@@ -33,6 +33,8 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import sys
 from collections import Counter
 from importlib import resources
@@ -55,6 +57,7 @@ else:  # pragma: no cover
 
 _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
+_FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -353,7 +356,7 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
-    if not keep_array.all():
+    if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
         keep_array |= prose_kept(blocks, keep_array, in_region)
     first = int(np.argmax(keep_array))
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
@@ -374,9 +377,13 @@ def prose_lines(texts: list[str]) -> np.ndarray:
     >>> prose_lines(["“Stolen.”", "«Non.»", "— ¿Y tú?", "「はい。」", "Home", "Read more", "“My dear"]).tolist()
     [True, True, True, True, False, False, True]
     """
-    return np.fromiter((bool(text) and (text[0] in _SPEECH_OPENERS and _HAS_LETTER.search(text) is not None
-                                        or text.rstrip(_PROSE_CLOSERS)[-1:] in _PROSE_FINAL_MARKS)
-                        for text in texts), dtype=bool, count=len(texts))
+    count = len(texts)
+    finals = map(_LAST, map(str.rstrip, texts, itertools.repeat(_PROSE_CLOSERS)))
+    prose = np.fromiter(map(_PROSE_FINAL_MARKS.__contains__, finals), dtype=bool, count=count)
+    opening = np.fromiter(map(_SPEECH_OPENERS.__contains__, map(_FIRST, texts)), dtype=bool, count=count)
+    for index in np.flatnonzero(opening & ~prose).tolist():
+        prose[index] = _HAS_LETTER.search(texts[index]) is not None
+    return prose
 
 
 def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> np.ndarray:
@@ -389,20 +396,23 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
     covers (:data:`_PROSE_PAGE` of its blocks), every prose line of the region is kept.  A menu,
     a label, a heading are not prose lines: they stay the model's to judge.
     """
-    rescued = np.zeros(len(blocks), dtype=bool)
-    regional = int(in_region.sum())
-    if not regional:
-        return rescued
-    prose = prose_lines([block.text for block in blocks]) & in_region
-    if prose.sum() < _PROSE_SHARE * regional:
-        return rescued
-    if regional >= _PROSE_PAGE * len(blocks):
+    prose = np.zeros(len(blocks), dtype=bool)
+    regional = np.flatnonzero(in_region)
+    prose[regional] = prose_lines([blocks[index].text for index in regional.tolist()])
+    if not len(regional) or prose.sum() < _PROSE_SHARE * len(regional):
+        return np.zeros(len(blocks), dtype=bool)
+    if len(regional) >= _PROSE_PAGE * len(blocks):
         return prose & ~keep
+    # The runs between two kept blocks holding only prose lines (counted as the non-prose lines
+    # before each position), marked by their edges and filled by a running sum.
     kept = np.flatnonzero(keep)
-    for before, after in zip(kept[:-1].tolist(), kept[1:].tolist()):
-        if after - before > 1 and prose[before + 1:after].all():
-            rescued[before + 1:after] = True
-    return rescued
+    starts, ends = kept[:-1] + 1, kept[1:]
+    not_prose = np.concatenate(([0], np.cumsum(~prose)))
+    filled = (ends > starts) & (not_prose[ends] == not_prose[starts])
+    edges = np.zeros(len(blocks) + 1, dtype=int)
+    np.add.at(edges, starts[filled], 1)
+    np.add.at(edges, ends[filled], -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
