@@ -24,7 +24,9 @@ Two kinds of evidence, each named in the trace when it removes something:
   turns off this region step altogether (the HTML track does, its extractor chose already).
 
 The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
-more, so cleaning its own output changes nothing.
+more, so cleaning its own output changes nothing.  The page language is guessed on the whole
+page, and again on what was kept when that barely reads as the language guessed (then the stage
+runs again with the new guess), so that the output is cleaned in the language it is guessed in.
 
 The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
 some rule's patterns require go through the rules, and the passes share the texts the rules
@@ -69,6 +71,11 @@ _LABEL_MAX = 60
 # Passes of the stage over its own output; in practice the second pass already removes nothing,
 # but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
 _MAX_PASSES = 16
+# The language is guessed again on what the passes kept when their stopword density (words, or
+# characters for Chinese, Japanese and Korean, weighted by length) is under this: prose in any
+# language is 0.3 or more.  At most _MAX_GUESSES times (see _Passes.settle_language).
+_WEAK_LANGUAGE = 0.15
+_MAX_GUESSES = 3
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
@@ -200,7 +207,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     The page language is guessed once per document, on the blocks of the first pass's region
     step (:func:`page_language`), and a pass reuses the region scores of the blocks the pass
     before it kept: a block's score depends only on its text and the language.  A first pass
-    that changes nothing is the fixpoint.
+    that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
+    again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
@@ -213,11 +221,14 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     kept, changes = passes.run(blocks)
     if not changes:
         return kept, changes  # the next pass would see the very same blocks
-    for _ in range(_MAX_PASSES):
-        again, more = passes.run(kept)
-        if not more:
+    for _ in range(_MAX_GUESSES):
+        for _ in range(_MAX_PASSES):
+            again, more = passes.run(kept)
+            if not more:
+                break
+            kept, changes = again, changes + more
+        if not passes.settle_language(kept):
             break
-        kept, changes = again, changes + more
     return kept, changes
 
 
@@ -244,6 +255,23 @@ class _Passes:
         self.lang: str | None = None
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
         self.rows: blockmodel.BlockRows | None = None  # of the same blocks, when the model ran
+
+    def settle_language(self, kept: list[Block]) -> bool:
+        """When the blocks kept barely read as the page language (their stopword density is
+        under :data:`_WEAK_LANGUAGE`: product names, colours, where the menu's words decided
+        the guess), guess it again on them; if the guess differs, take it and return True, for
+        the passes to run again with it: cleaning their output again then guesses the same."""
+        scores = self.scores
+        if len(self.config.languages) == 1 or scores is None or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
+            return False
+        weights = scores.length.astype(float)
+        if float(scores.density @ weights) >= _WEAK_LANGUAGE * float(weights.sum()):
+            return False
+        lang = page_language(blockstats.Page([block.text for block in kept]), self.config)
+        if lang == self.lang:
+            return False
+        self.lang, self.scores, self.rows = lang, None, None
+        return True
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
         """One pass: the phrase rules, then the region step, on ``blocks``.
