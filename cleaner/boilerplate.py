@@ -221,13 +221,13 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     kept, changes = passes.run(blocks)
     if not changes:
         return kept, changes  # the next pass would see the very same blocks
-    for _ in range(_MAX_GUESSES):
+    for guess in range(_MAX_GUESSES + 1):
         for _ in range(_MAX_PASSES):
             again, more = passes.run(kept)
             if not more:
                 break
             kept, changes = again, changes + more
-        if not passes.settle_language(kept):
+        if guess == _MAX_GUESSES or not passes.settle_language(kept):
             break
     return kept, changes
 
