@@ -50,6 +50,7 @@ CACHED = {"c4", "justext", "trafilatura"}
 # Cached under a digest of the cleaner's code and rules, so any change to them recomputes.
 CACHED_BY_SOURCE = {"cleaner-html", "cleaner-html-ensemble"}
 VAL_SHARE = 35  # percent of pages in the validation split
+DIGITS = 3  # decimals of the scores printed (--digits)
 
 _TOKEN = regex.compile(r"\w+")
 _SPACES = regex.compile(r"\s+")
@@ -293,13 +294,13 @@ def report_wcxb(pages, methods, workers):
     for method in methods:
         f1, p, r, bow = table[method]["all"]
         track = "html" if method in HTML_TRACK else "text"
-        print(f"| {method} | {track} | {f1:.3f} | {p:.3f} | {r:.3f} | {bow:.3f} |")
+        print(f"| {method} | {track} | {f1:.{DIGITS}f} | {p:.{DIGITS}f} | {r:.{DIGITS}f} | {bow:.{DIGITS}f} |")
     print("\nShingle F1 (recall) per page type:\n")
     counts = Counter(p["page_type"] for p in pages)
     print("| method | " + " | ".join(f"{t} ({counts[t]})" for t in types) + " |")
     print("| --- |" + " --- |" * len(types))
     for method in methods:
-        cells = [f"{table[method][t][0]:.3f} ({table[method][t][2]:.2f})" for t in types]
+        cells = [f"{table[method][t][0]:.{DIGITS}f} ({table[method][t][2]:.{DIGITS - 1}f})" for t in types]
         print(f"| {method} | " + " | ".join(cells) + " |")
     print(f"\nPages with leaks (output holds it, gold does not), of {len(pages)}:\n")
     print("| method | " + " | ".join(LEAKS) + " |")
@@ -360,10 +361,12 @@ def report_traf(pages, methods, workers):
             return (2 * pr * rc / (pr + rc) if pr + rc else 0.0), pr, rc
         f, pr, rc = f1("all")
         track = "html" if method in HTML_TRACK else "text"
-        print(f"| {method} | {track} | {f:.3f} | {pr:.3f} | {rc:.3f} | {f1('de')[0]:.3f} | {f1('other')[0]:.3f} |")
+        print(f"| {method} | {track} | {f:.{DIGITS}f} | {pr:.{DIGITS}f} | {rc:.{DIGITS}f} | {f1('de')[0]:.{DIGITS}f} | "
+              f"{f1('other')[0]:.{DIGITS}f} |")
 
 
 def main(argv=None):
+    global DIGITS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="wcxb-dev,traf-dev")
     parser.add_argument("--methods", default=",".join(TEXT_TRACK + HTML_TRACK))
@@ -372,7 +375,9 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--speed", type=int, default=0, metavar="N",
                         help="also time the methods on the first N wcxb-dev pages, uncached")
+    parser.add_argument("--digits", type=int, default=DIGITS, help="decimals of the scores printed")
     args = parser.parse_args(argv)
+    DIGITS = args.digits
     methods = [m for m in args.methods.split(",") if m]
     unknown = set(methods) - set(METHODS)
     if unknown:

@@ -13,7 +13,10 @@ Two kinds of evidence, each named in the trace when it removes something:
   density in the page's language, punctuation, position, the region score below) give each
   block a probability of being main text; blocks below the page's threshold (the model's,
   a little lower inside the main region below, lower on a page where the model doubts every
-  block) are removed as ``block_model:<probability>``;
+  block) are removed as ``block_model:<probability>``; when the main region is prose (most of
+  its lines end like sentences or open a line of speech), the prose lines the model doubts are
+  kept where they sit between kept blocks, and all of them on a page the region covers: the
+  short lines of a dialogue, a story, an interview (:func:`prose_kept`);
 * without the model (``disabled_rules`` holding ``block_model``), the main text as one
   contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
   in the page's language, and those outside the highest-scoring run of blocks are removed as
@@ -21,7 +24,9 @@ Two kinds of evidence, each named in the trace when it removes something:
   turns off this region step altogether (the HTML track does, its extractor chose already).
 
 The decision is a fixpoint: the stage is re-run on what it kept until it removes nothing
-more, so cleaning its own output changes nothing.
+more, so cleaning its own output changes nothing.  The page language is guessed on the whole
+page, and again on what was kept when that barely reads as the language guessed (then the stage
+runs again with the new guess), so that the output is cleaned in the language it is guessed in.
 
 The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
 some rule's patterns require go through the rules, and the passes share the texts the rules
@@ -30,6 +35,8 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import sys
 from collections import Counter
 from importlib import resources
@@ -54,6 +61,7 @@ _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
 # What may end a label line: "Post a comment!", "Share:", "Leave a reply …".
 _LABEL_END = regex.compile(r"[\s!.:…?]+$")
+_FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -65,6 +73,11 @@ _LABEL_MAX = 60
 # Passes of the stage over its own output; in practice the second pass already removes nothing,
 # but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
 _MAX_PASSES = 16
+# The language is guessed again on what the passes kept when their stopword density (words, or
+# characters for Chinese, Japanese and Korean, weighted by length) is under this: prose in any
+# language is 0.3 or more.  At most _MAX_GUESSES times (see _Passes.settle_language).
+_WEAK_LANGUAGE = 0.15
+_MAX_GUESSES = 3
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
@@ -75,6 +88,16 @@ _REGION_MARGIN = 0.25
 # is at most this far below the best block's log-odds.
 _BELOW_BEST = 2.0
 _IN_REGION = blockmodel.feature_names().index("in_region")
+# Prose lines: a line of a story, a dialogue, an answer, ends like a sentence (a final mark, then
+# closing quotes and brackets of any script) or opens a quotation or a line of speech.
+_PROSE_FINAL_MARKS = frozenset(".!?…。！？؟।")
+_PROSE_CLOSERS = "'\"”’»«)]」』》›‹“‘"
+_SPEECH_OPENERS = frozenset("“„«»‹›「『《‘‚\"'—–―¿¡")
+# The main region is prose when at least this share of its blocks are prose lines; then the prose
+# lines of the region the model doubts are kept where they sit between kept blocks, and all of
+# them on a page the region covers (at least _PROSE_PAGE of its blocks): a story, a dialogue.
+_PROSE_SHARE = 0.8
+_PROSE_PAGE = 0.9
 
 
 class RuleError(ValueError):
@@ -186,7 +209,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     The page language is guessed once per document, on the blocks of the first pass's region
     step (:func:`page_language`), and a pass reuses the region scores of the blocks the pass
     before it kept: a block's score depends only on its text and the language.  A first pass
-    that changes nothing is the fixpoint.
+    that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
+    again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
@@ -199,11 +223,14 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     kept, changes = passes.run(blocks)
     if not changes:
         return kept, changes  # the next pass would see the very same blocks
-    for _ in range(_MAX_PASSES):
-        again, more = passes.run(kept)
-        if not more:
+    for guess in range(_MAX_GUESSES + 1):
+        for _ in range(_MAX_PASSES):
+            again, more = passes.run(kept)
+            if not more:
+                break
+            kept, changes = again, changes + more
+        if guess == _MAX_GUESSES or not passes.settle_language(kept):
             break
-        kept, changes = again, changes + more
     return kept, changes
 
 
@@ -230,6 +257,23 @@ class _Passes:
         self.lang: str | None = None
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
         self.rows: blockmodel.BlockRows | None = None  # of the same blocks, when the model ran
+
+    def settle_language(self, kept: list[Block]) -> bool:
+        """When the blocks kept barely read as the page language (their stopword density is
+        under :data:`_WEAK_LANGUAGE`: product names, colours, where the menu's words decided
+        the guess), guess it again on them; if the guess differs, take it and return True, for
+        the passes to run again with it: cleaning their output again then guesses the same."""
+        scores = self.scores
+        if len(self.config.languages) == 1 or scores is None or len(kept) < segment.DEFAULT_PARAMS.min_blocks:
+            return False
+        weights = scores.length.astype(float)
+        if float(scores.density @ weights) >= _WEAK_LANGUAGE * float(weights.sum()):
+            return False
+        lang = page_language(blockstats.Page([block.text for block in kept]), self.config)
+        if lang == self.lang:
+            return False
+        self.lang, self.scores, self.rows = lang, None, None
+        return True
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
         """One pass: the phrase rules, then the region step, on ``blocks``.
@@ -326,7 +370,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
-    block is itself doubtful.  A heading just before the first kept block is kept as its title.
+    block is itself doubtful.  In a prose region, the prose lines the model doubts may be kept
+    (:func:`prose_kept`).  A heading just before the first kept block is kept as its title.
     """
     if scores is None:
         assert page is not None
@@ -341,6 +386,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
+    if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
+        keep_array |= prose_kept(blocks, keep_array, in_region)
     first = int(np.argmax(keep_array))
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
@@ -351,6 +398,51 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
                for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
     return keep, changes, scores, rows
+
+
+def prose_lines(texts: list[str]) -> np.ndarray:
+    """Whether each text reads as a line of prose: it ends like a sentence (its last mark before
+    closing quotes and brackets, of any script) or opens a quotation or a line of speech.
+
+    >>> prose_lines(["“Stolen.”", "«Non.»", "— ¿Y tú?", "「はい。」", "Home", "Read more", "“My dear"]).tolist()
+    [True, True, True, True, False, False, True]
+    """
+    count = len(texts)
+    finals = map(_LAST, map(str.rstrip, texts, itertools.repeat(_PROSE_CLOSERS)))
+    prose = np.fromiter(map(_PROSE_FINAL_MARKS.__contains__, finals), dtype=bool, count=count)
+    opening = np.fromiter(map(_SPEECH_OPENERS.__contains__, map(_FIRST, texts)), dtype=bool, count=count)
+    for index in np.flatnonzero(opening & ~prose).tolist():
+        prose[index] = _HAS_LETTER.search(texts[index]) is not None
+    return prose
+
+
+def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> np.ndarray:
+    """The blocks to keep as prose although the model doubts them, given the decision ``keep``
+    and which blocks are in the main region.
+
+    Only when the region is prose (:data:`_PROSE_SHARE` of its blocks are :func:`prose_lines`):
+    a run of dropped blocks between two kept ones is kept when every block of it is a prose line
+    in the region (the short lines of a dialogue between its paragraphs), and on a page the region
+    covers (:data:`_PROSE_PAGE` of its blocks), every prose line of the region is kept.  A menu,
+    a label, a heading are not prose lines: they stay the model's to judge.
+    """
+    prose = np.zeros(len(blocks), dtype=bool)
+    regional = np.flatnonzero(in_region)
+    prose[regional] = prose_lines([blocks[index].text for index in regional.tolist()])
+    if not len(regional) or prose.sum() < _PROSE_SHARE * len(regional):
+        return np.zeros(len(blocks), dtype=bool)
+    if len(regional) >= _PROSE_PAGE * len(blocks):
+        return prose & ~keep
+    # The runs between two kept blocks holding only prose lines (counted as the non-prose lines
+    # before each position), marked by their edges and filled by a running sum.
+    kept = np.flatnonzero(keep)
+    starts, ends = kept[:-1] + 1, kept[1:]
+    not_prose = np.concatenate(([0], np.cumsum(~prose)))
+    filled = (ends > starts) & (not_prose[ends] == not_prose[starts])
+    edges = np.zeros(len(blocks) + 1, dtype=int)
+    np.add.at(edges, starts[filled], 1)
+    np.add.at(edges, ends[filled], -1)
+    return np.cumsum(edges[:-1]) > 0
 
 
 def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:

@@ -10,7 +10,7 @@ from cleaner import blockmodel, segment
 from cleaner.boilerplate import filter_blocks
 from cleaner.language import guess_language, stopword_density
 from cleaner.normalise import Block
-from conftest import FIXTURES
+from conftest import FIXTURES, shared_path
 
 PARAGRAPHS_EN = [
     "The city council voted on Tuesday to expand the bike lane network, after a year of public "
@@ -306,3 +306,70 @@ def test_a_label_line_ending_in_marks_is_removed_as_the_bare_label(label, rule):
 def test_a_sentence_that_starts_like_a_label_is_kept():
     line = "Post a comment below and we will reply within a day."
     assert line not in removed_by(page(PARAGRAPHS_EN[:2] + [line] + PARAGRAPHS_EN[2:]))
+
+
+# A stretch of a story: paragraphs with short lines of dialogue between them.
+STORY = [
+    "The rain had not stopped since the morning, and by the time the bus reached the village the "
+    "road along the river was half under water. Anna stood at the window of the kitchen and watched it.",
+    "“Are you going out?” her brother asked.",
+    "“No.”",
+    "“Why not?”",
+    "“Because the bridge is closed, and I am not going to swim.”",
+    "He laughed and went back to his book, and for a long time neither of them said anything. "
+    "The clock in the hall struck four, and then, a little later, five.",
+    "— Et demain ? demanda-t-il.",
+    "«Demain, on verra.»",
+    "When the lights went out, she lit the lamp on the table, and they sat in its small yellow "
+    "circle and listened to the water running in the gutters of the old house.",
+]
+
+
+def test_dialogue_the_model_doubts_between_kept_paragraphs_stays_and_the_menu_goes(monkeypatch):
+    speech = [line for line in STORY if len(line) < 80]
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU + speech}})
+    rules = removed_by(page(MENU + STORY + ["Imprint", "Privacy"]))
+    assert not set(speech) & set(rules)  # a prose region: its doubted prose lines between kept ones stay
+    assert set(MENU) <= set(rules) and all(rules[line].startswith("block_model:") for line in MENU)
+
+
+def test_a_run_between_kept_paragraphs_that_is_not_all_prose_stays_the_models(monkeypatch):
+    inserted = ["Photo gallery", "“No.”"]  # a label in the run: it is not simply a dialogue
+    _model_says(monkeypatch, {**{line: -5.0 for line in MENU + inserted}})
+    rules = removed_by(page(MENU + STORY[:2] + inserted + STORY[2:]))
+    assert rules["Photo gallery"].startswith("block_model:") and rules["“No.”"].startswith("block_model:")
+
+
+def test_a_region_that_is_not_prose_keeps_no_doubted_line():
+    from cleaner.boilerplate import prose_kept
+    blocks = [Block(n, text) for n, text in enumerate(["Intro text.", "Shoes", "Bags", "“Sale!”", "Hats", "End."], 1)]
+    keep = np.array([True, False, False, False, False, True])
+    assert not prose_kept(blocks, keep, np.ones(6, dtype=bool)).any()  # 3 of 6 prose lines: not prose
+    prose = [Block(n, text) for n, text in enumerate(["A line.", "“Yes.”", "“No.”", "Fine.", "Stop", "Go."], 1)]
+    assert prose_kept(prose, keep, np.ones(6, dtype=bool)).tolist() == [False, True, True, True, False, False]
+    run_between = np.array([True, False, False, True, False, True])
+    assert prose_kept(prose, run_between, np.ones(6, dtype=bool)).tolist() == [False, True, True, False, False, False]
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def test_a_story_of_short_dialogue_lines_is_kept_whole_and_its_web_page_loses_only_the_menu():
+    text = shared_path("bench", "multiling", "se_doyle_holmes.txt").read_text(encoding="utf-8")
+    assert _words(cleaner.clean(text, format="text")) >= 0.98 * _words(text)
+    menu = MENU + [f"Category {n}" for n in range(30)]
+    out = cleaner.clean(page(menu + text.splitlines() + ["Share this story", "About us", "Privacy policy"]),
+                        format="text")
+    assert _words(out) >= 0.9 * _words(text)
+    assert not {"Skip to content", "Login", "Category 3", "Privacy policy"} & set(out.splitlines())
+
+
+@pytest.mark.parametrize("page_id", ["dev-0658", "dev-0659"])
+def test_a_page_kept_in_another_language_than_guessed_is_cleaned_with_it_and_stays_a_fixpoint(page_id):
+    # Product listings: the menu's words decide the first guess (English, Finnish), the product
+    # names kept barely read as it, and the guess on them is the other language.
+    text = shared_path("bench", "wcxb-dev", "naive", f"{page_id}.txt").read_text(encoding="utf-8")
+    once = cleaner.clean(text, format="text")
+    assert once != text
+    assert cleaner.clean(once, format="text") == once
