@@ -59,8 +59,10 @@ else:  # pragma: no cover
 
 _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
-# What may end a label line: "Post a comment!", "Share:", "Leave a reply …".
-_LABEL_END = regex.compile(r"[\s!.:…?]+$")
+# What may end a label line ("Post a comment!", "Share:", "Leave a reply …"; a full stop is
+# left out: it ends most sentences, and the labels written with one are few).
+_LABEL_END = regex.compile(r"[\s!:…?]+$")
+_LABEL_MARKS = frozenset(" !:…?")
 _FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
@@ -482,7 +484,15 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     repeated = set() if "repeated_short_line" in config.disabled_rules else _repeated_short_lines(keys, config)
     # The rules read a whole line only when it is short, and otherwise its first _EDGE characters.
     reach = max(_EDGE, config.phrase_line_max_words * _LONGEST_WORD)
-    screened = rulescreen.screen_lines(texts if not passed else [texts[i] for i in new], ruleset.screen, reach)
+    heads = texts if not passed else [texts[i] for i in new]
+    screened = rulescreen.screen_lines(heads, ruleset.screen, reach)
+    # A label ending in marks is also screened bare, as the rules read it (_label_of).
+    marked = [position for position, text in enumerate(heads)
+              if len(text) <= _LABEL_MAX and text[-1:] in _LABEL_MARKS and not screened[position]]
+    if marked:
+        bare = rulescreen.screen_lines([_label_of(heads[position]) for position in marked], ruleset.screen, reach)
+        for position, suspect in zip(marked, bare):
+            screened[position] = suspect
     # The blocks that are not simply kept: repeated labels, and those the screen points to.
     special = [index for index, suspect in zip(new, screened) if suspect]
     suspects = set(special)
@@ -578,8 +588,7 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
     changes: list[Change] = []
     short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
-    candidates = rulescreen.rules_for(text, ruleset.screen, reach)
-    bare = _label_of(text) if short else text
+    candidates, bare = _candidates(text, short, ruleset, reach)
     for position, rule in enumerate(ruleset.rules):
         if position not in candidates:
             continue
@@ -594,14 +603,24 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
                     changes.append(Change("boilerplate", rule.name, cut, "", block.line))
                 return Verdict(False, cut, changes)
             if cut != text:
-                candidates = rulescreen.rules_for(cut, ruleset.screen, reach)
+                candidates, bare = _candidates(cut, short, ruleset, reach)
             text = cut
     return Verdict(True, text, changes)
 
 
+def _candidates(text: str, short: bool, ruleset: RuleSet, reach: int) -> tuple[frozenset[int], str]:
+    """The rules the screen lets try ``text``, and the text as the ``lines`` patterns also read
+    it: a short label without its end marks (:func:`_label_of`)."""
+    candidates = rulescreen.rules_for(text, ruleset.screen, reach)
+    bare = _label_of(text) if short and len(text) <= _LABEL_MAX else text
+    if bare != text:
+        candidates = candidates | rulescreen.rules_for(bare, ruleset.screen, reach)
+    return candidates, bare
+
+
 def _label_of(line: str) -> str:
-    """A short line without the marks a label may end with ("Post a comment!", "Share:"), so that
-    a ``lines`` pattern written for the bare label matches it too.
+    """A label line (at most _LABEL_MAX characters) without the marks it may end with ("Post a
+    comment!", "Share:"), so that a ``lines`` pattern written for the bare label matches it too.
 
     >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …")
     ('Post a comment', 'Share this', 'Leave a Reply')
