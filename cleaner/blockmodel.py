@@ -276,33 +276,47 @@ def context_names() -> list[str]:
     """The names of the second stage's extra features (see :func:`context_features`)."""
     names = ["stage1"] + [f"stage1_at{offset:+d}" for offset in _CONTEXT_OFFSETS]
     names += [f"stage1_win{width}" for width in _CONTEXT_WINDOWS]
-    return names + ["stage1_page_mean", "stage1_page_max", "stage1_rank", "stage1_mass_before",
-                    "stage1_mass_after"]
+    names += ["stage1_page_mean", "stage1_page_max", "stage1_rank", "stage1_mass_before", "stage1_mass_after"]
+    return names + list(_TEASER_NAMES)
 
 
-def context_features(values: list[float]) -> list[list[float]]:
-    """What the first stage said about each block's neighbourhood and the whole page.
+# Lists of teasers (a title, perhaps a line of summary, the next title): what the second stage
+# reads of the run of title-shaped blocks (at most this many words, no sentence end) around a
+# block, and of repeated titles near it.  Computed from the block features alone.
+_TITLE_WORDS = 14
+_TEASER_WINDOW = 5
+_TEASER_NAMES = ("title_shaped", "title_run", "win5_title_shaped", "win5_repeated", "win5_stage1_titles")
+_LOG_WORDS = _OWN.index("log_words")
+_SENTENCE_END = _OWN.index("sentence_end")
+_REPEATS = _OWN.index("repeats")
 
-    >>> rows = context_features([2.0, -1.0, 3.0])
+
+def context_features(values: list[float], rows: list[list[float]]) -> list[list[float]]:
+    """What the first stage said about each block's neighbourhood and the whole page, and the
+    shape of the teaser lists around it (``rows``: the blocks' feature rows).
+
+    >>> rows = context_features([2.0, -1.0, 3.0], page_features(["Home", "News", "The cat sat."], "en"))
     >>> len(rows[0]) == len(context_names()), rows[1][0], rows[1][3]
     (True, -1.0, 2.0)
     """
-    return context_matrix(np.asarray(values, dtype=float)).tolist()
+    return context_matrix(np.asarray(values, dtype=float), np.asarray(rows, dtype=float)).tolist()
 
 
-def context_matrix(values: np.ndarray) -> np.ndarray:
+def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """:func:`context_features` as an array, one row per block: the first stage's log-odds of
     the block and of its neighbours (-8 past the page's edges), their means over windows, the
     page's mean and top value, the block's rank on the page, and the share of the page's
-    confident mass before and after it.
+    confident mass before and after it; then the teaser-list columns (:func:`teaser_columns`).
 
-    >>> context_matrix(np.array([2.0, -1.0, 3.0]))[:, [0, 3, 4]].tolist()
+    >>> rows = page_features(["Home", "News", "The cat sat."], "en")
+    >>> context_matrix(np.array([2.0, -1.0, 3.0]), np.array(rows))[:, [0, 3, 4]].tolist()
     [[2.0, -8.0, -1.0], [-1.0, 2.0, 3.0], [3.0, -1.0, -8.0]]
     """
     n = len(values)
     out = np.empty((n, len(context_names())))
     if not n:
         return out
+    out[:, len(context_names()) - len(_TEASER_NAMES):] = teaser_columns(values, rows)
     out[:, 0] = values
     column = 1
     for offset in _CONTEXT_OFFSETS:
@@ -330,6 +344,39 @@ def context_matrix(values: np.ndarray) -> np.ndarray:
     out[:, column + 2] = rank
     out[:, column + 3] = (running - positive) / mass
     out[:, column + 4] = (mass - running) / mass
+    return out
+
+
+def teaser_columns(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The teaser-list columns of :func:`context_matrix` for blocks with first-stage log-odds
+    ``values`` and feature rows ``rows``: whether the block is title-shaped (a few words, no
+    sentence end), the log length of the run of title-shaped blocks it is in (0 outside one),
+    the share of title-shaped blocks and of repeated blocks within five blocks of it, and the
+    first stage's mean log-odds of the title-shaped blocks there (0 with none).
+
+    >>> rows = np.array(page_features(["Home", "News", "The cat sat on the mat.", "Home"], "en"))
+    >>> teaser_columns(np.array([-2.0, -1.0, 3.0, -2.0]), rows)[:, :2].round(3).tolist()
+    [[1.0, 1.099], [1.0, 1.099], [0.0, 0.0], [1.0, 0.693]]
+    """
+    n = len(values)
+    out = np.zeros((n, len(_TEASER_NAMES)))
+    if not n:
+        return out
+    titled = (rows[:, _LOG_WORDS] <= math.log1p(_TITLE_WORDS)) & (rows[:, _SENTENCE_END] == 0)
+    out[:, 0] = titled
+    # Runs of title-shaped blocks: each block gets the length of its run.
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], titled.astype(np.int8), [0]))))
+    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
+        out[start:end, 1] = math.log1p(end - start)
+    at = np.arange(n)
+    low, high = np.maximum(0, at - _TEASER_WINDOW), np.minimum(n, at + _TEASER_WINDOW + 1)
+    for column, series in ((2, titled.astype(float)), (3, (rows[:, _REPEATS] > 0).astype(float)),
+                           (4, np.where(titled, values, 0.0))):
+        prefix = np.zeros(n + 1)
+        np.cumsum(series, out=prefix[1:])
+        out[:, column] = (prefix[high] - prefix[low]) / (high - low)
+    counts = out[:, 2] * (high - low)
+    out[:, 4] = np.divide(out[:, 4] * (high - low), counts, out=np.zeros(n), where=counts > 0)
     return out
 
 
@@ -496,7 +543,7 @@ def log_odds(model: Model, rows) -> list[float]:
     rows = np.asarray(rows, dtype=float)
     values = ensemble_array(*model.stages[0], rows)
     for base, trees in model.stages[1:]:
-        values = ensemble_array(base, trees, np.hstack([rows, context_matrix(values)]))
+        values = ensemble_array(base, trees, np.hstack([rows, context_matrix(values, rows)]))
     return values.tolist()
 
 
