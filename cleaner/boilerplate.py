@@ -290,8 +290,10 @@ class _Passes:
         kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
         if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
             return _without_labels(kept, labels, changes)
-        if changes or labels:
-            scores = rows = None  # the rules removed or cut blocks: the known ones are not theirs
+        if changes:
+            # the rules removed or cut blocks: the known ones are not theirs (repeated labels
+            # stay among the blocks, so a pass without changes has the blocks the last returned)
+            scores = rows = None
         model = None if "block_model" in config.disabled_rules else blockmodel.load_model()
         # The page is read for what is not known yet: the region scores, and the model's rows.
         page = blockstats.Page([block.text for block in kept]) \
