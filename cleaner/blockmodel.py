@@ -288,7 +288,6 @@ _TEASER_WINDOW = 5
 _TEASER_NAMES = ("title_shaped", "title_run", "win5_title_shaped", "win5_repeated", "win5_stage1_titles")
 _LOG_WORDS = _OWN.index("log_words")
 _SENTENCE_END = _OWN.index("sentence_end")
-_REPEATS = _OWN.index("repeats")
 
 
 def context_features(values: list[float], rows: list[list[float]]) -> list[list[float]]:

@@ -35,7 +35,6 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
 import sys
 from collections import Counter
@@ -61,9 +60,9 @@ _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
 # What may end a label line ("Post a comment!", "Share:", "Leave a reply …"; a full stop is
 # left out: it ends most sentences, and the labels written with one are few).
-_LABEL_END = regex.compile(r"[\s!:…?]+$")
 _LABEL_MARKS = frozenset(" !:…?")
-_FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
+_LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARKS - {" "}))))
+_FIRST = operator.itemgetter(slice(0, 1))
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -412,7 +411,7 @@ def prose_lines(texts: list[str]) -> np.ndarray:
     [True, True, True, True, False, False, True]
     """
     count = len(texts)
-    finals = map(_LAST, map(str.rstrip, texts, itertools.repeat(_PROSE_CLOSERS)))
+    finals = segment.final_marks(texts, _PROSE_CLOSERS)
     prose = np.fromiter(map(_PROSE_FINAL_MARKS.__contains__, finals), dtype=bool, count=count)
     opening = np.fromiter(map(_SPEECH_OPENERS.__contains__, map(_FIRST, texts)), dtype=bool, count=count)
     for index in np.flatnonzero(opening & ~prose).tolist():

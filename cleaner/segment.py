@@ -97,13 +97,14 @@ def effective_lengths(page: blockstats.Page) -> np.ndarray:
     return page.chars + 2 * page.count(blockstats.WIDE)
 
 
-def final_marks(texts: list[str]) -> list[str]:
-    """The last character of each text before its closing quotes and brackets ("" if none).
+def final_marks(texts: list[str], closers: str = _CLOSERS) -> list[str]:
+    """The last character of each text before its closing quotes and brackets (``closers``;
+    "" if none).
 
     >>> final_marks(['He said "yes."', "Home", "»"])
     ['.', 'e', '']
     """
-    return list(map(_LAST, map(str.rstrip, texts, itertools.repeat(_CLOSERS))))
+    return list(map(_LAST, map(str.rstrip, texts, itertools.repeat(closers))))
 
 
 def page_final_marks(page: blockstats.Page) -> list[str]:
