@@ -152,6 +152,18 @@ BODY = "The council approved the new budget on Monday after a long debate about 
     ("Share this:", "share_prompt"),
     ("Click to share on Twitter (Opens in new window)", "share_prompt"),
     ("© REUTERS/Shamil Zhumatov", "credit"),
+    ("Photo Courtesy of Noble Desktop", "credit"),
+    ("Foto: Marcus Gloger/Stadt Stuttgart", "credit"),
+    ("We and our partners store and/or access information on a device, such as cookies and process "
+     "personal data, such as unique identifiers and standard information sent by a device for "
+     "personalised ads and content, ad and content measurement, and audience insights.", "cookie_notice"),
+    ("Wir und unsere Partner speichern und/oder greifen auf Informationen auf einem Gerät zu.", "cookie_notice"),
+    ("Strictly Necessary Cookies", "cookie_notice"),
+    ("Store and/or access information on a device", "cookie_notice"),
+    ("By entering your email address you agree to our Terms of Use and Privacy Policy and consent to "
+     "receive emails from us about news, events, offers and partner promotions.", "newsletter"),
+    ("Thanks for subscribing! Look out for your first newsletter in your inbox soon!", "newsletter"),
+    ("This field is for validation purposes and should be left unchanged.", "comment_form"),
 ])
 def test_boilerplate_line_is_removed_with_its_rule(line, rule):
     kept, changes = keep([BODY, line])
@@ -177,6 +189,15 @@ def test_prose_that_mentions_a_phrase_stays():
             "it stuck with most of the writers we interviewed for this long article about web history.")
     kept, _ = keep([line])
     assert kept == [line]
+
+
+@pytest.mark.parametrize("line", [
+    "In 2019 we and our partners built three schools in the valley, and the work goes on this year.",
+    "Photo by photo, the archive grew into the largest collection of its kind in the whole region.",
+])
+def test_sentences_near_a_phrase_stay(line):
+    kept, changes = keep([BODY, line, BODY + " It passed."])
+    assert line in kept, changes
 
 
 def test_disabled_rule_removes_nothing():
