@@ -56,9 +56,11 @@ def test_each_model_removal_names_the_rule_and_its_probability():
     text = page(MENU + PARAGRAPHS_EN + PARAGRAPHS_EN)
     rules = removed_by(text)
     assert set(rules) == set(MENU)
+    # A removed block's smoothed log-odds are below the model's threshold (the page's may be lower).
+    below = blockmodel.probabilities(np.array([blockmodel.load_model().threshold]))[0]
     for rule in rules.values():
         name, probability = rule.split(":")
-        assert name == "block_model" and 0.0 <= float(probability) < 0.5
+        assert name == "block_model" and 0.0 <= float(probability) <= round(below, 2)
 
 
 def test_without_the_model_the_segment_region_decides_and_names_its_score():
