@@ -163,6 +163,9 @@ BODY = "The council approved the new budget on Monday after a long debate about 
     ("By entering your email address you agree to our Terms of Use and Privacy Policy and consent to "
      "receive emails from us about news, events, offers and partner promotions.", "newsletter"),
     ("Thanks for subscribing! Look out for your first newsletter in your inbox soon!", "newsletter"),
+    ("Mit der Anmeldung erklären Sie sich damit einverstanden, einen Newsletter per E-Mail zu erhalten.",
+     "newsletter"),
+    ("En vous inscrivant, vous acceptez notre politique de confidentialité.", "newsletter"),
     ("This field is for validation purposes and should be left unchanged.", "comment_form"),
 ])
 def test_boilerplate_line_is_removed_with_its_rule(line, rule):
