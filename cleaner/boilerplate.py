@@ -35,6 +35,7 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
+import itertools
 import operator
 import sys
 from collections import Counter
@@ -63,6 +64,8 @@ _HAS_LETTER = regex.compile(r"\p{L}")
 _LABEL_MARKS = frozenset(" !:…?")
 _LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARKS - {" "}))))
 _FIRST = operator.itemgetter(slice(0, 1))
+_TEXT_OF, _LINE_OF = operator.attrgetter("text"), operator.attrgetter("line")
+_new_change = functools.partial(tuple.__new__, Change)
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -312,7 +315,7 @@ class _Passes:
         if model is not None:
             self.rows = rows.take(keep)
         self.scores = _scores_of(scores, keep)
-        return [block for block, kept in zip(kept, keep) if kept], changes + removed
+        return list(itertools.compress(kept, keep)), changes + removed
 
 
 def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change]) -> tuple[list[Block], list[Change]]:
@@ -398,8 +401,11 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
     keep = keep_array.tolist()
     dropped = np.flatnonzero(~keep_array)
-    changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
-               for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
+    gone = list(map(blocks.__getitem__, dropped.tolist()))
+    rules = map("block_model:{:.2f}".format, blockmodel.probabilities(values[dropped]))
+    # (Changes built by C calls alone, one per dropped block: a page drops many.)
+    changes = list(map(_new_change, zip(itertools.repeat("boilerplate"), rules, map(_TEXT_OF, gone),
+                                        itertools.repeat(""), map(_LINE_OF, gone))))
     return keep, changes, scores, rows
 
 
