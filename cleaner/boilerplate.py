@@ -35,8 +35,10 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import operator
+import os
 import sys
 from collections import Counter
 from importlib import resources
@@ -204,7 +206,25 @@ def rule_set(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (),
     patterns = [(position, pattern.pattern, at_start) for position, rule in enumerate(rules)
                 for pattern, at_start in ((rule.lines, False), (rule.spans, False), (rule.openings, True))
                 if pattern is not None]
-    return RuleSet(rules, rulescreen.build_screen(patterns))
+    # The screen of the shipped packs is saved between runs (one file per choice of packs and
+    # disabled rules); with the user's own rule files it is built each time.
+    saved = None
+    folder = screen_cache_folder()
+    if folder is not None and not extra_files:
+        choice = hashlib.sha256(repr((languages, sorted(disabled))).encode("utf-8")).hexdigest()[:16]
+        saved = folder / f"screen-{choice}.json"
+    return RuleSet(rules, rulescreen.cached_screen(patterns, saved))
+
+
+def screen_cache_folder() -> Path | None:
+    """Where the rule screens of the shipped packs are saved between runs: the folder
+    ``CLEANER_CACHE_DIR`` names (none when it is set but empty), else ``cleaner`` in the user's
+    cache folder (``XDG_CACHE_HOME``, else ``~/.cache``)."""
+    folder = os.environ.get("CLEANER_CACHE_DIR")
+    if folder is not None:
+        return Path(folder) if folder else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cleaner"
 
 
 def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
