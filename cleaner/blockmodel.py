@@ -81,6 +81,41 @@ def _ratio(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
 
 
+# math.log1p of the counts below this comes from a table (the same values, one look-up each).
+_LOG1P_TABLE = 4096
+
+
+@functools.lru_cache(maxsize=1)
+def _log1p_table() -> np.ndarray:
+    return np.array([math.log1p(count) for count in range(_LOG1P_TABLE)])
+
+
+def _log1p_counts(counts: np.ndarray) -> np.ndarray:
+    """``math.log1p`` of each of ``counts`` (integers, none negative), as an array.
+
+    >>> _log1p_counts(np.array([0, 3, 10 ** 6])).tolist() == [0.0, math.log1p(3), math.log1p(10 ** 6)]
+    True
+    """
+    table = _log1p_table()
+    values = table[np.minimum(counts, _LOG1P_TABLE - 1)]
+    large = np.flatnonzero(counts >= _LOG1P_TABLE)
+    if len(large):
+        values[large] = list(map(math.log1p, counts[large].tolist()))
+    return values
+
+
+def _window(n: int, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each of ``n`` blocks, the bounds of the blocks within ``width`` of it (``low``
+    inclusive, ``high`` exclusive, as indices into a prefix sum) and how many they are.
+
+    >>> [bound.tolist() for bound in _window(4, 1)]
+    [[0, 0, 1, 2], [2, 3, 4, 4], [2, 3, 3, 2]]
+    """
+    at = np.arange(n)
+    low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
+    return low, high, high - low
+
+
 def _flags(page: blockstats.Page) -> dict[str, np.ndarray]:
     """The yes/no shapes of each block.  The patterns are searched only in the blocks that can
     match (see :func:`_date_candidates`; a count ends in a digit or a bracket, a bullet starts
@@ -161,8 +196,8 @@ def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
     lengths = page.word_lengths
     flags = _flags(page)
     columns = {
-        "log_chars": list(map(math.log1p, scores.length.tolist())),
-        "log_words": list(map(math.log1p, n_words.tolist())),
+        "log_chars": _log1p_counts(scores.length),
+        "log_words": _log1p_counts(n_words),
         "density": scores.density,
         "sentence_end": flags["sentence_end"],
         "colon_end": flags["colon_end"],
@@ -239,10 +274,9 @@ def rows_matrix(blocks: BlockRows, scores: segment.PageScores, lang: str,
     # Windowed means from prefix sums (running sums, in block order).
     prefix = np.zeros((n + 1, len(_WINDOWED)))
     np.cumsum(own[:, _WINDOWED_AT], axis=0, out=prefix[1:])
-    at = np.arange(n)
     for width in _WINDOWS:
-        low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
-        np.divide(prefix[high] - prefix[low], (high - low)[:, None], out=out[:, column:column + len(_WINDOWED)])
+        low, high, count = _window(n, width)
+        np.divide(prefix[high] - prefix[low], count[:, None], out=out[:, column:column + len(_WINDOWED)])
         column += len(_WINDOWED)
     lengths = scores.length
     total = int(lengths.sum()) or 1
@@ -250,6 +284,7 @@ def rows_matrix(blocks: BlockRows, scores: segment.PageScores, lang: str,
     density = own[:, _OWN.index("density")]
     page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
     region_at = np.flatnonzero(own[:, _IN_REGION])
+    at = np.arange(n)
     if len(region_at):
         nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
         distance = np.minimum(np.abs(at - region_at[nearest]),
@@ -264,7 +299,7 @@ def rows_matrix(blocks: BlockRows, scores: segment.PageScores, lang: str,
     page_columns[:, 4] = math.log1p(total)
     page_columns[:, 5] = page_density
     page_columns[:, 6] = 1.0 if lang in CJK else 0.0
-    page_columns[:, 7] = list(map(math.log1p, distance.tolist()))
+    page_columns[:, 7] = _log1p_counts(distance)
     return out
 
 
@@ -287,6 +322,7 @@ _TITLE_WORDS = 14
 _TEASER_WINDOW = 5
 _TEASER_NAMES = ("title_shaped", "title_run", "win5_title_shaped", "win5_repeated", "win5_stage1_titles")
 _LOG_WORDS = _OWN.index("log_words")
+_CONTEXT_COUNT = len(context_names())
 _SENTENCE_END = _OWN.index("sentence_end")
 
 
@@ -312,10 +348,10 @@ def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     [[2.0, -8.0, -1.0], [-1.0, 2.0, 3.0], [3.0, -1.0, -8.0]]
     """
     n = len(values)
-    out = np.empty((n, len(context_names())))
+    out = np.empty((n, _CONTEXT_COUNT))
     if not n:
         return out
-    out[:, len(context_names()) - len(_TEASER_NAMES):] = teaser_columns(values, rows)
+    out[:, _CONTEXT_COUNT - len(_TEASER_NAMES):] = teaser_columns(values, rows)
     out[:, 0] = values
     column = 1
     for offset in _CONTEXT_OFFSETS:
@@ -328,11 +364,11 @@ def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         column += 1
     prefix = np.zeros(n + 1)
     np.cumsum(values, out=prefix[1:])
-    at = np.arange(n)
     for width in _CONTEXT_WINDOWS:
-        low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
-        out[:, column] = (prefix[high] - prefix[low]) / (high - low)
+        low, high, count = _window(n, width)
+        np.divide(prefix[high] - prefix[low], count, out=out[:, column])
         column += 1
+    at = np.arange(n)
     positive = np.maximum(0.0, 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0))) - 0.5)
     running = np.cumsum(positive)
     mass = running[-1] or 1.0
@@ -365,17 +401,16 @@ def teaser_columns(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     out[:, 0] = titled
     # Runs of title-shaped blocks: each block gets the length of its run.
     edges = np.flatnonzero(np.diff(np.concatenate(([0], titled.astype(np.int8), [0]))))
-    for start, end in zip(edges[::2].tolist(), edges[1::2].tolist()):
-        out[start:end, 1] = math.log1p(end - start)
-    at = np.arange(n)
-    low, high = np.maximum(0, at - _TEASER_WINDOW), np.minimum(n, at + _TEASER_WINDOW + 1)
+    runs = edges[1::2] - edges[::2]
+    out[titled, 1] = np.repeat(_log1p_counts(runs), runs)  # the runs are the titled blocks, in order
+    low, high, count = _window(n, _TEASER_WINDOW)
     for column, series in ((2, titled.astype(float)), (3, (rows[:, _REPEATS] > 0).astype(float)),
                            (4, np.where(titled, values, 0.0))):
         prefix = np.zeros(n + 1)
         np.cumsum(series, out=prefix[1:])
-        out[:, column] = (prefix[high] - prefix[low]) / (high - low)
-    counts = out[:, 2] * (high - low)
-    out[:, 4] = np.divide(out[:, 4] * (high - low), counts, out=np.zeros(n), where=counts > 0)
+        np.divide(prefix[high] - prefix[low], count, out=out[:, column])
+    counts = out[:, 2] * count
+    out[:, 4] = np.divide(out[:, 4] * count, counts, out=np.zeros(n), where=counts > 0)
     return out
 
 

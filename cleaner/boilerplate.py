@@ -35,7 +35,10 @@ already kept unchanged; what is removed, and the trace, are those of every rule 
 from __future__ import annotations
 
 import functools
+import hashlib
+import itertools
 import operator
+import os
 import sys
 from collections import Counter
 from importlib import resources
@@ -63,6 +66,8 @@ _HAS_LETTER = regex.compile(r"\p{L}")
 _LABEL_MARKS = frozenset(" !:…?")
 _LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARKS - {" "}))))
 _FIRST = operator.itemgetter(slice(0, 1))
+_TEXT_OF, _LINE_OF = operator.attrgetter("text"), operator.attrgetter("line")
+_new_change = functools.partial(tuple.__new__, Change)
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)]*$")
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
@@ -201,7 +206,25 @@ def rule_set(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (),
     patterns = [(position, pattern.pattern, at_start) for position, rule in enumerate(rules)
                 for pattern, at_start in ((rule.lines, False), (rule.spans, False), (rule.openings, True))
                 if pattern is not None]
-    return RuleSet(rules, rulescreen.build_screen(patterns))
+    # The screen of the shipped packs is saved between runs (one file per choice of packs and
+    # disabled rules); with the user's own rule files it is built each time.
+    saved = None
+    folder = screen_cache_folder()
+    if folder is not None and not extra_files:
+        choice = hashlib.sha256(repr((languages, sorted(disabled))).encode("utf-8")).hexdigest()[:16]
+        saved = folder / f"screen-{choice}.json"
+    return RuleSet(rules, rulescreen.cached_screen(patterns, saved))
+
+
+def screen_cache_folder() -> Path | None:
+    """Where the rule screens of the shipped packs are saved between runs: the folder
+    ``CLEANER_CACHE_DIR`` names (none when it is set but empty), else ``cleaner`` in the user's
+    cache folder (``XDG_CACHE_HOME``, else ``~/.cache``)."""
+    folder = os.environ.get("CLEANER_CACHE_DIR")
+    if folder is not None:
+        return Path(folder) if folder else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cleaner"
 
 
 def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
@@ -312,7 +335,7 @@ class _Passes:
         if model is not None:
             self.rows = rows.take(keep)
         self.scores = _scores_of(scores, keep)
-        return [block for block, kept in zip(kept, keep) if kept], changes + removed
+        return list(itertools.compress(kept, keep)), changes + removed
 
 
 def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change]) -> tuple[list[Block], list[Change]]:
@@ -398,8 +421,11 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
     keep = keep_array.tolist()
     dropped = np.flatnonzero(~keep_array)
-    changes = [Change("boilerplate", f"block_model:{p:.2f}", blocks[index].text, "", blocks[index].line)
-               for index, p in zip(dropped.tolist(), blockmodel.probabilities(values[dropped]))]
+    gone = list(map(blocks.__getitem__, dropped.tolist()))
+    rules = map("block_model:{:.2f}".format, blockmodel.probabilities(values[dropped]))
+    # (Changes built by C calls alone, one per dropped block: a page drops many.)
+    changes = list(map(_new_change, zip(itertools.repeat("boilerplate"), rules, map(_TEXT_OF, gone),
+                                        itertools.repeat(""), map(_LINE_OF, gone))))
     return keep, changes, scores, rows
 
 

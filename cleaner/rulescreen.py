@@ -12,9 +12,13 @@ require) sends every line through its rule.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
 from bisect import bisect_right
 from itertools import accumulate
+from pathlib import Path
 from typing import NamedTuple
 
 try:  # Python 3.11+
@@ -104,6 +108,54 @@ def build_screen(patterns: list[tuple[int, str, bool]]) -> Screen:
     return Screen(_frozen(wholes),
                   {length: _frozen(begins) for length, begins in sorted(starts.items())},
                   _frozen(pieces), frozenset(everywhere), begins)
+
+
+# The layout of a saved screen (see cached_screen): a file of another layout is built anew.
+_SAVED_LAYOUT = 1
+
+
+def cached_screen(patterns: list[tuple[int, str, bool]], path: Path | None) -> Screen:
+    """:func:`build_screen` of ``patterns``, read from the JSON file ``path`` when it holds the
+    screen of these very patterns, else built and saved there for the next process (reading the
+    literals of every pattern is most of a short run's start-up).  A file that cannot be read
+    or written is ignored; ``path`` None builds the screen.
+    """
+    if path is None:
+        return build_screen(patterns)
+    digest = hashlib.sha256(json.dumps([_SAVED_LAYOUT, patterns]).encode("ascii")).hexdigest()
+    try:
+        saved = json.loads(path.read_text(encoding="ascii"))
+        if saved["digest"] == digest:
+            return _screen_from_json(saved["screen"])
+    except (OSError, ValueError, KeyError, TypeError, re.error):
+        pass
+    screen = build_screen(patterns)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+        temporary.write_text(json.dumps({"digest": digest, "screen": _screen_to_json(screen)}), encoding="ascii")
+        temporary.replace(path)  # whole files only, for processes reading it at the same time
+    except OSError:
+        pass
+    return screen
+
+
+def _screen_to_json(screen: Screen) -> dict:
+    def table(found: dict[str, frozenset[int]]) -> dict[str, list[int]]:
+        return {key: sorted(rules) for key, rules in found.items()}
+
+    return {"wholes": table(screen.wholes), "starts": [[length, table(found)] for length, found in screen.starts.items()],
+            "pieces": table(screen.pieces), "everywhere": sorted(screen.everywhere),
+            "begins": None if screen.begins is None else screen.begins.pattern}
+
+
+def _screen_from_json(data: dict) -> Screen:
+    def table(found: dict[str, list[int]]) -> dict[str, frozenset[int]]:
+        return {key: frozenset(rules) for key, rules in found.items()}
+
+    return Screen(table(data["wholes"]), {int(length): table(found) for length, found in data["starts"]},
+                  table(data["pieces"]), frozenset(data["everywhere"]),
+                  None if data["begins"] is None else re.compile(data["begins"]))
 
 
 def _trie(keys: list[tuple[str, bool]]) -> str:

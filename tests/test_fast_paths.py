@@ -161,3 +161,43 @@ def test_normalising_in_pieces_is_normalising_the_whole_text(text, piece):
         assert normalise._nfc(text) == unicodedata.normalize("NFC", text)
     finally:
         normalise._NFC_PIECE = saved
+
+
+def _screen_patterns() -> list[tuple[int, str, bool]]:
+    rules = boilerplate.rule_set().rules
+    return [(position, pattern.pattern, at_start) for position, rule in enumerate(rules)
+            for pattern, at_start in ((rule.lines, False), (rule.spans, False), (rule.openings, True))
+            if pattern is not None]
+
+
+def test_a_saved_screen_is_the_screen_built(tmp_path, monkeypatch):
+    patterns = _screen_patterns()
+    built = rulescreen.build_screen(patterns)
+    path = tmp_path / "screens" / "screen.json"
+    assert rulescreen.cached_screen(patterns, path) == built and path.is_file()  # built, then saved
+
+    def not_again(patterns):
+        raise AssertionError("the saved screen was not read")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(rulescreen, "build_screen", not_again)
+        read = rulescreen.cached_screen(patterns, path)
+    assert read == built
+    lines = BOILERPLATE + PROSE
+    assert rulescreen.screen_lines(lines, read) == rulescreen.screen_lines(lines, built)
+    # other patterns, or a file that is not a screen, are built anew (and the file rewritten)
+    fewer = patterns[: len(patterns) // 2]
+    assert rulescreen.cached_screen(fewer, path) == rulescreen.build_screen(fewer)
+    path.write_text("{not json", encoding="utf-8")
+    assert rulescreen.cached_screen(patterns, path) == built
+    assert rulescreen.cached_screen(patterns, None) == built
+
+
+def test_the_screen_cache_folder_follows_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(tmp_path))
+    assert boilerplate.screen_cache_folder() == tmp_path
+    monkeypatch.setenv("CLEANER_CACHE_DIR", "")
+    assert boilerplate.screen_cache_folder() is None
+    monkeypatch.delenv("CLEANER_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert boilerplate.screen_cache_folder() == tmp_path / "cleaner"
