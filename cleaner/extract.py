@@ -1,16 +1,20 @@
 """Stage 3, extract (HTML only): which of the page's lines are its main text.
 
-The page's visible text is taken one line per block element (:func:`page_lines`, the shape of
-scraped text).  A small ensemble of regression trees (``cleaner/models/html_blocks.json``,
-trained by ``bench/train_html.py`` on the tune split of the dev pages) decides for each line
-whether it is main text, from what three sources say of it: trafilatura's main text (comments
-excluded, tables kept), trafilatura's recall-favouring text, and the text track's block model
-(:mod:`cleaner.blockmodel`), with the line's own features and its neighbours'
-(:func:`ensemble_features`).  The kept lines, in page order, go on to the text stages.
+The page is parsed once (:func:`parse_page`, trafilatura's loader).  Its visible text is taken
+one line per block element (:func:`page_structure`, the shape of scraped text), with what the
+markup says of each line: how much of it is link text, whether it lies in a landmark (nav,
+header, footer, aside, menu, form) or in a container whose class or id names site furniture
+(menu, sidebar, sharing, comments ...), whether it is a heading.  A small ensemble of regression
+trees (``cleaner/models/html_blocks.json``, trained by ``bench/train_html.py`` on the tune split
+of the dev pages) decides for each line whether it is main text, from that, from how much of the
+line trafilatura's recall-favouring text of the same tree holds (:data:`ENSEMBLE_EXTRACTION`),
+and from the text track's block model (:mod:`cleaner.blockmodel`), with the line's own features
+and its neighbours' (:func:`ensemble_features`).  The kept lines, in page order, go on to the
+text stages.
 
-Without a shipped ensemble, trafilatura's main text is used, with the page's lines as a fallback
-when trafilatura keeps almost nothing (:func:`prefer_page_lines`).  The trace says which source
-was used and why.
+With the ensemble turned off (``html_ensemble``) or without a shipped one, trafilatura's main
+text is used (:func:`extract_main_text`), with the page's lines as a fallback when trafilatura
+keeps almost nothing (:func:`prefer_page_lines`).  The trace says which source was used and why.
 
 trafilatura and lxml are imported on first use, so plain-text cleaning never pays for them.
 """
@@ -249,11 +253,11 @@ _LINE_BREAK_ID = np.uint64(2 ** 63)  # above any token's id
 _SHINGLE = 4
 _ENSEMBLE_OFFSETS = (-2, -1, 1, 2)
 _ENSEMBLE_WINDOWS = (3, 10)
-# trafilatura's extraction the ensemble reads: recall-favouring, comments excluded, tables kept.
-# One extraction, on the tree parsed once, costs less than trafilatura.extract's default run
-# (which also compares with its fallback extractors); the page's lines and the block model
-# supply what a second extraction would (bench/train_html.py compares the choices).
-ENSEMBLE_EXTRACTION = {"favor_recall": True}
+# trafilatura's extraction the ensemble reads: recall-favouring and without trafilatura's fallback
+# extractors (fast), comments excluded, tables kept.  One such extraction, on the tree parsed
+# once, costs about half of trafilatura.extract's default run; the page's lines, their markup
+# and the block model supply the rest (bench/train_html.py compares the choices).
+ENSEMBLE_EXTRACTION = {"favor_recall": True, "fast": True}
 # The rule of the change that says the ensemble kept no line and trafilatura's text was used.
 ENSEMBLE_TEXT_FALLBACK = "html_block_ensemble_kept_nothing"
 # 64-bit multiplier of the shingle hash (odd, so token ids mix without losing bits).
@@ -297,7 +301,6 @@ def tree_lines(tree) -> list[str]:
 # itself is read by the walk of page_lines, without the markup features).  An area's opening and
 # closing marks are followed by the letter of its kind.
 _BLOCK_MARK, _LINK_OPEN, _LINK_CLOSE, _AREA_OPEN, _AREA_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4"
-_MARKS = regex.compile("([\ufdd1-\ufdd4])")
 _ANY_MARK = regex.compile("[\ufdd0-\ufdd4]")
 # Page areas that hold the site's furniture rather than the document: HTML's landmarks, and
 # class or id names that the web's templates give menus, sidebars, sharing and comment blocks.
@@ -306,21 +309,27 @@ _LANDMARK_ROLES = ("navigation", "banner", "contentinfo", "complementary", "sear
 _FURNITURE_NAMES = ("nav", "menu", "sidebar", "footer", "breadcrumb", "related", "share", "social",
                     "widget", "cookie", "newsletter", "comment", "banner", "promo", "advert")
 _FURNITURE = re.compile("|".join(_FURNITURE_NAMES))
-# The kinds of element a line can lie in, by their letters (landmark and furniture areas are
-# found by _areas, the others by their tags).
-_AREA_KINDS = {"L": (), "F": (), "H": ("h1", "h2", "h3", "h4", "h5", "h6"), "I": ("li", "dt", "dd"),
-               "T": ("td", "th"), "P": ("pre", "code")}
-STRUCTURE_NAMES = ("link_share", "in_landmark", "in_furniture", "in_heading", "in_list_item",
-                   "in_table_cell", "in_code")
+# The elements whose names are read: those that hold areas of a page (links, list items and
+# inline elements inside a named area are in it already).
+_CONTAINERS = ("div", "section", "ul", "ol", "dl", "aside", "article", "form", "table", "p", "footer",
+               "header", "nav", "main")
+# The kinds of area a line can lie in, by their letters: landmark and furniture areas (found by
+# _areas) and headings.
+_AREA_KINDS = ("L", "F", "H")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_AREA_MARK = regex.compile("[\ufdd3\ufdd4].")
+_LINK_MARKS = regex.compile("([\ufdd1\ufdd2])")
+STRUCTURE_NAMES = ("link_share", "in_landmark", "in_furniture", "in_heading")
 
 
 def _areas(tree) -> tuple[list, list]:
-    """The landmark areas of the page and its elements named as furniture (the page's html and
+    """The landmark areas of the page and its containers named as furniture (the page's html and
     body elements aside: their names describe the whole page, a blog's "comments-open")."""
     landmarks = list(tree.iter(*_LANDMARKS))  # lxml matches the tags in C
     landmarks += [element for element in tree.xpath("//*[@role]") if element.get("role") in _LANDMARK_ROLES]
+    body = tree.find("body")
     named = _FURNITURE.search
-    furniture = [element for element in tree.xpath("//body//*[@class or @id]")
+    furniture = [element for element in (body if body is not None else tree).iter(*_CONTAINERS)
                  if named(f"{element.get('class', '')} {element.get('id', '')}".lower())]
     return landmarks, furniture
 
@@ -329,8 +338,7 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     """The page's visible lines (those of :func:`page_lines`) and, for each, what the markup says
     of it (:data:`STRUCTURE_NAMES`): the share of its characters inside links, whether it lies in
     a landmark area (nav, header, footer, aside, menu, form), in an element whose class or id
-    names site furniture (menu, sidebar, sharing, comments ...), in a heading, a list item, a
-    table cell, or code.
+    names site furniture (menu, sidebar, sharing, comments ...), or in a heading.
 
     Read in C: each block element's text and tail get a mark, and so do links and areas; the
     whole text is serialised once and cut at the block marks.  The tree is changed (its invisible
@@ -340,9 +348,8 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     >>> tree = html.fromstring("<html><body><nav><ul><li><a href='/'>Home</a></li></ul></nav>"
     ...                        "<h1>Pier</h1><p>The pier, <a href='/m'>see map</a>.</p></body></html>")
     >>> lines, marks = page_structure(tree)
-    >>> lines, marks.round(2).tolist()  # doctest: +NORMALIZE_WHITESPACE
-    (['Home', 'Pier', 'The pier, see map.'], [[1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
-     [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0], [0.4, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    >>> lines, marks.round(2).tolist()
+    (['Home', 'Pier', 'The pier, see map.'], [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.4, 0.0, 0.0, 0.0]])
     """
     from lxml import etree
 
@@ -352,57 +359,54 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
         lines = [line for line in page_lines(tree).split("\n") if line]
         return lines, np.zeros((len(lines), len(STRUCTURE_NAMES)))
     landmarks, furniture = _areas(tree)
-    areas = [(landmarks, _AREA_OPEN + "L", _AREA_CLOSE + "L"), (furniture, _AREA_OPEN + "F", _AREA_CLOSE + "F")]
-    areas += [(list(tree.iter(*tags)), _AREA_OPEN + kind, _AREA_CLOSE + kind)
-              for kind, tags in _AREA_KINDS.items() if tags]
+    areas = ((landmarks, "L"), (furniture, "F"), (list(tree.iter(*_HEADINGS)), "H"))
     # Opening marks go after a block's own mark and closing ones before it (the passes' order),
     # so each stays with the lines of its element.
     for element in tree.iter("a"):
         element.text = _LINK_OPEN + element.text if element.text else _LINK_OPEN
         element.tail = _LINK_CLOSE + element.tail if element.tail else _LINK_CLOSE
-    for elements, opening, _ in areas:
+    for elements, kind in areas:
+        opening = _AREA_OPEN + kind
         for element in elements:
             element.text = opening + element.text if element.text else opening
     for element in tree.iter(*_BLOCKS):
         element.text = _BLOCK_MARK + element.text if element.text else _BLOCK_MARK
         element.tail = _BLOCK_MARK + element.tail if element.tail else _BLOCK_MARK
-    for elements, _, closing in areas:
+    for elements, kind in areas:
+        closing = _AREA_CLOSE + kind
         for element in elements:
             element.tail = closing + element.tail if element.tail else closing
     text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
-    kinds = list(_AREA_KINDS)
-    depth = dict.fromkeys(kinds, 0)
+    depth = dict.fromkeys(_AREA_KINDS, 0)
     lines: list[str] = []
     rows: list[list[float]] = []
-    links = 0
+    in_link = False
     for part in text.split(_BLOCK_MARK):
         if not part or part.isspace():
             continue
         if not _ANY_MARK.search(part):
             lines.append(" ".join(part.split()))
-            rows.append([float(links > 0)] + [float(depth[kind] > 0) for kind in kinds])
+            rows.append([float(in_link)] + [float(depth[kind] > 0) for kind in _AREA_KINDS])
             continue
-        pieces = _MARKS.split(part)
-        inside = {kind: depth[kind] > 0 for kind in kinds}
+        # A line lies in an area that is open where it starts or opens in it.
+        inside = []
+        for kind in _AREA_KINDS:
+            opened = part.count(_AREA_OPEN + kind)
+            inside.append(float(depth[kind] > 0 or opened > 0))
+            depth[kind] += opened - part.count(_AREA_CLOSE + kind)
         linked = total = 0
+        pieces = _LINK_MARKS.split(_AREA_MARK.sub("", part))
         for index, piece in enumerate(pieces):
-            if index % 2 == 0:
+            if index % 2:
+                in_link = piece == _LINK_OPEN
+            elif piece:
                 size = len(piece) - piece.count(" ") - piece.count("\n") - piece.count("\t")
                 total += size
-                linked += size if links > 0 else 0
-            elif piece == _LINK_OPEN:
-                links += 1
-            elif piece == _LINK_CLOSE:
-                links -= 1
-            else:
-                # An area's mark: its kind is the first letter of the next piece.
-                kind, pieces[index + 1] = pieces[index + 1][:1], pieces[index + 1][1:]
-                depth[kind] += 1 if piece == _AREA_OPEN else -1
-                inside[kind] = inside[kind] or depth[kind] > 0
+                linked += size if in_link else 0
         line = " ".join("".join(pieces[::2]).split())
         if line:
             lines.append(line)
-            rows.append([linked / total if total else 0.0] + [float(inside[kind]) for kind in kinds])
+            rows.append([linked / total if total else 0.0] + inside)
     return lines, np.array(rows, dtype=float).reshape(len(rows), len(STRUCTURE_NAMES))
 
 

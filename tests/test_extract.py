@@ -231,8 +231,8 @@ def test_page_structure_marks_furniture_links_and_kinds():
     # The body's own class names the whole page, not an area of it.
     assert rows["The pier was repaired, map."]["in_furniture"] == 0.0
     assert 0.0 < rows["The pier was repaired, map."]["link_share"] < 0.5
-    assert rows["Pier repairs"]["in_heading"] == 1.0 and rows["Cost"]["in_table_cell"] == 1.0
-    assert rows["Item one"]["in_list_item"] == 1.0 and rows["Item one"]["in_heading"] == 0.0
+    assert rows["Pier repairs"]["in_heading"] == 1.0 and rows["Cost"]["in_heading"] == 0.0
+    assert rows["Item one"]["in_landmark"] == 0.0 and rows["Item one"]["link_share"] == 0.0
 
 
 def test_shingle_shares_match_a_plain_count():
