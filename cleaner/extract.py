@@ -334,8 +334,31 @@ def _areas(tree) -> tuple[list, list]:
     return landmarks, furniture
 
 
+def _strip_invisible(tree) -> str:
+    """Drop the page's invisible elements (their tails stay) and return the text before the
+    ``<noscript>`` elements go.  A ``<noscript>`` stays when it holds most of the page's text:
+    such a page serves its content there to readers without scripts (forum software does).
+
+    >>> from lxml import html
+    >>> tree = html.fromstring("<html><body><div>Loading<script>x()</script></div>"
+    ...                        "<noscript><p>The first post of the thread.</p></noscript></body></html>")
+    >>> _ = _strip_invisible(tree); [element.tag for element in tree.iter()]
+    ['html', 'body', 'div', 'noscript', 'p']
+    """
+    from lxml import etree
+
+    etree.strip_elements(tree, *_INVISIBLE.difference({"noscript"}), with_tail=False)
+    text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
+    fallbacks = list(tree.iter("noscript"))
+    inside = sum(len(etree.tostring(element, method="text", encoding=str, with_tail=False)) for element in fallbacks)
+    if fallbacks and 2 * inside <= len(text):
+        etree.strip_elements(tree, "noscript", with_tail=False)
+    return text
+
+
 def page_structure(tree) -> tuple[list[str], np.ndarray]:
-    """The page's visible lines (those of :func:`page_lines`) and, for each, what the markup says
+    """The page's visible lines (those of :func:`page_lines`, but a ``<noscript>`` that holds most
+    of the page's text is read, see :func:`_strip_invisible`) and, for each, what the markup says
     of it (:data:`STRUCTURE_NAMES`): the share of its characters inside links, whether it lies in
     a landmark area (nav, header, footer, aside, menu, form), in an element whose class or id
     names site furniture (menu, sidebar, sharing, comments ...), or in a heading.
@@ -353,8 +376,7 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     """
     from lxml import etree
 
-    etree.strip_elements(tree, *_INVISIBLE, with_tail=False)
-    text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
+    text = _strip_invisible(tree)
     if _ANY_MARK.search(text):
         lines = [line for line in page_lines(tree).split("\n") if line]
         return lines, np.zeros((len(lines), len(STRUCTURE_NAMES)))

@@ -142,8 +142,12 @@ def test_idempotent(page, config):
     assert cleaner.clean(once, config=config) == once  # the second call sees text
 
 
-def test_default_html_path_is_trafilatura_with_the_text_rules():
-    result = cleaner.explain(ARTICLE, format="html")
+def test_default_html_path_is_the_block_ensemble():
+    assert cleaner.explain(ARTICLE, format="html").changes[0].rule == "html_block_ensemble"
+
+
+def test_html_path_without_the_ensemble_is_trafilatura_with_the_text_rules():
+    result = cleaner.explain(ARTICLE, format="html", config=cleaner.CleanerConfig(html_ensemble=False))
     assert rules(result)[0] == "trafilatura"
     for text in STORY:
         assert text in result.text
