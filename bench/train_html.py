@@ -13,10 +13,12 @@ traf-dev page, a wcxb-dev page weighing 1).
 Only ``tune`` pages are used for training: the decoding knobs (threshold, smoothing) are chosen
 on one part of them with trees fitted on the other part, for wcxb-dev shingle F1 plus
 ``--traf-share`` times traf-dev snippet F1; the shipped trees are then fitted on the whole tune
-split.  ``val`` pages are scored at the end, beside trafilatura's default ``extract``, and never
-influence a choice.  scikit-learn is needed here only.
+split.  ``val`` pages are scored only with ``--val`` (once, at the end), beside trafilatura's
+default ``extract`` (from ``bench/quality.py``'s cache), and never influence a choice.
+scikit-learn is needed here only.
 
-    python bench/train_html.py --workers 2          # extractions cached in bench/.cache/
+    python bench/train_html.py --workers 2 --source recall_fast    # extractions cached in bench/.cache/
+    python bench/train_html.py --workers 2 --source fast --pick-only --no-write    # compare a source
 """
 from __future__ import annotations
 
@@ -196,7 +198,8 @@ def peer_outputs() -> dict[str, str]:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--source", choices=tuple(SOURCES), default="recall")
+    parser.add_argument("--source", choices=tuple(SOURCES), default="recall_fast",
+                        help="the extraction the ensemble reads (the shipped one: extract.ENSEMBLE_EXTRACTION)")
     parser.add_argument("--trees", type=int, default=150)
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--learning-rate", type=float, default=0.1)
