@@ -403,12 +403,13 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     lines: list[str] = []
     rows: list[list[float]] = []
     in_link = False
+    plain_row = [0.0] * len(STRUCTURE_NAMES)  # the row of a line without marks, where it stands
     for part in text.split(_BLOCK_MARK):
         if not part or part.isspace():
             continue
-        if not _ANY_MARK.search(part):
+        if max(part) < _LINK_OPEN:  # no mark (a mark is above every other character but a few)
             lines.append(" ".join(part.split()))
-            rows.append([float(in_link)] + [float(depth[kind] > 0) for kind in _AREA_KINDS])
+            rows.append(plain_row)
             continue
         # A line lies in an area that is open where it starts or opens in it.
         inside = []
@@ -429,6 +430,7 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
         if line:
             lines.append(line)
             rows.append([linked / total if total else 0.0] + inside)
+        plain_row = [float(in_link)] + [float(depth[kind] > 0) for kind in _AREA_KINDS]
     return lines, np.array(rows, dtype=float).reshape(len(rows), len(STRUCTURE_NAMES))
 
 
