@@ -9,7 +9,7 @@ Reads ``../shared/bench/wcxb-dev`` (gold text) and ``../shared/bench/traf-dev`` 
   ``cleaner-region`` (the same without the block model: the segment region alone);
 * HTML track (input: the page): ``trafilatura`` (``trafilatura.extract`` defaults) and
   ``cleaner-html`` (``cleaner.clean(html, format="html")``) and ``cleaner-html-ensemble`` (the
-  same with ``CleanerConfig(html_ensemble=True)``).
+  same with ``CleanerConfig(html_ensemble=True)``, which is the default).
 
 Scores (as the shared README defines them): shingle F1/precision/recall and bag-of-words F1 on
 wcxb-dev, overall and per page type; snippet F1 on traf-dev; and a leak table: pages whose

@@ -31,6 +31,7 @@ smaller sizes with the options):
 
     nice -n 10 python bench/speed.py
     nice -n 10 python bench/speed.py --only throughput --limit 300 --html-limit 60 --rounds 3
+    nice -n 10 python bench/speed.py --only throughput --limit 0 --html-limit 100 --rounds 3
     nice -n 10 python bench/speed.py --only scaling --max-mb 10
     nice -n 10 python bench/speed.py --only memory --memory-mb 200
 """
@@ -165,12 +166,19 @@ def report_rates(title: str, totals: list[dict[str, float]], documents: list[str
 
 
 def run_throughput(args) -> None:
+    if args.limit == 0:  # the HTML track alone
+        run_html_throughput(args)
+        return
     ratios = track_ratios("Text track (wcxb-dev naive texts)", text_methods(), naive_texts(args.limit),
                           args.rounds, lambda t, peer: t[peer] / t["cleaner text"],
                           ("ftfy.fix_text", "ftfy.fix_encoding", "C4 line rules"))
     print(f"  cleaner text throughput / ftfy.fix_text: {ratios[0]}; target >= 4)")
     print(f"  cleaner text throughput / ftfy.fix_encoding: {ratios[1]})")
     print(f"  cleaner text throughput / C4 line rules: {ratios[2]})")
+    run_html_throughput(args)
+
+
+def run_html_throughput(args) -> None:
     ratios = track_ratios("HTML track (wcxb-dev pages)", html_methods(), html_pages(args.html_limit),
                           args.rounds, lambda t, peer: t["cleaner html"] / t[peer], ("trafilatura.extract",))
     print(f"  cleaner html time / trafilatura.extract time: {ratios[0]}; target <= 1.10)")
@@ -398,7 +406,7 @@ def run_startup(args) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
-    parser.add_argument("--limit", type=int, default=None, help="throughput: first N naive texts (default all)")
+    parser.add_argument("--limit", type=int, default=None, help="throughput: first N naive texts (default all; 0: the HTML track alone)")
     parser.add_argument("--html-limit", type=int, default=100, help="throughput: first N HTML pages")
     parser.add_argument("--rounds", type=int, default=3, help="throughput and jobs: rounds")
     parser.add_argument("--max-mb", type=float, default=50, help="scaling: largest document size in MB")

@@ -36,11 +36,11 @@ class CleanerConfig(NamedTuple):
     phrase_line_max_words:   a phrase rule of scope "line" removes lines up to this many words;
                        longer lines are prose that merely mentions the phrase.
     unwrap:            re-join hard-wrapped lines.
-    html_ensemble:     for HTML, choose the page's lines with the block ensemble (trafilatura's two
-                       extractions and the block model, cleaner/models/html_blocks.json) instead of
-                       trafilatura's main text.  Off by default: it keeps more of WCXB's inclusive
-                       gold but less precisely on the multilingual traf-dev set, at 3.5x the time
-                       (docs/quality.md).
+    html_ensemble:     for HTML, choose the page's lines with the block ensemble
+                       (cleaner/models/html_blocks.json: trafilatura's recall-favouring fast
+                       extraction of the page parsed once, the lines' markup and the block model)
+                       instead of trafilatura's main text (off: trafilatura.extract's main text,
+                       then the phrase rules).  On by default (docs/quality.md, HTML track).
     max_bytes:         documents larger than this are refused (a guard for workers).
     time_limit:        seconds one document may take in a batch run before it is stopped and
                        reported as failed (0: no limit).
@@ -64,7 +64,7 @@ class CleanerConfig(NamedTuple):
     repeated_line_max_words: int = 2
     phrase_line_max_words: int = 40
     unwrap: bool = True
-    html_ensemble: bool = False
+    html_ensemble: bool = True
     max_bytes: int = 64 * 1024 * 1024
     time_limit: float = 60.0
     max_inflate_ratio: int = 100

@@ -1,24 +1,33 @@
 """Stage 3, extract (HTML only): which of the page's lines are its main text.
 
-The page's visible text is taken one line per block element (:func:`page_lines`, the shape of
-scraped text).  A small ensemble of regression trees (``cleaner/models/html_blocks.json``,
-trained by ``bench/train_html.py`` on the tune split of the dev pages) decides for each line
-whether it is main text, from what three sources say of it: trafilatura's main text (comments
-excluded, tables kept), trafilatura's recall-favouring text, and the text track's block model
-(:mod:`cleaner.blockmodel`), with the line's own features and its neighbours'
-(:func:`ensemble_features`).  The kept lines, in page order, go on to the text stages.
+The page is parsed once (:func:`parse_page`, trafilatura's loader).  Its visible text is taken
+one line per block element (:func:`page_structure`, the shape of scraped text), with what the
+markup says of each line: how much of it is link text, whether it lies in a landmark (nav,
+header, footer, aside, menu, form) or in a container whose class or id names site furniture
+(menu, sidebar, sharing, comments ...), whether it is a heading.  A small ensemble of regression
+trees (``cleaner/models/html_blocks.json``, trained by ``bench/train_html.py`` on the tune split
+of the dev pages) decides for each line whether it is main text, from that, from how much of the
+line trafilatura's recall-favouring text of the same tree holds (:data:`ENSEMBLE_EXTRACTION`),
+and from the text track's block model (:mod:`cleaner.blockmodel`), with the line's own features
+and its neighbours' (:func:`ensemble_features`).  The kept lines, in page order, go on to the
+text stages.
 
-Without a shipped ensemble, trafilatura's main text is used, with the page's lines as a fallback
-when trafilatura keeps almost nothing (:func:`prefer_page_lines`).  The trace says which source
-was used and why.
+With the ensemble turned off (``html_ensemble``) or without a shipped one, trafilatura's main
+text is used (:func:`extract_main_text`), with the page's lines as a fallback when trafilatura
+keeps almost nothing (:func:`prefer_page_lines`).  The trace says which source was used and why.
 
 trafilatura and lxml are imported on first use, so plain-text cleaning never pays for them.
 """
 from __future__ import annotations
 
+import collections
 import functools
+import itertools
+import math
+import re
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
 from .trace import Change
@@ -239,121 +248,323 @@ def prefer_page_lines(main_text: str, page_text: str) -> bool:
 # ---- the block ensemble: which of the page's lines are main text -----------------------------
 
 _TOKEN = regex.compile(r"\w+")
+_TOKEN_OR_BREAK = regex.compile(r"\w+|\n")
+_LINE_BREAK_ID = np.uint64(2 ** 63)  # above any token's id
 _SHINGLE = 4
 _ENSEMBLE_OFFSETS = (-2, -1, 1, 2)
 _ENSEMBLE_WINDOWS = (3, 10)
+# trafilatura's extraction the ensemble reads: recall-favouring and without trafilatura's fallback
+# extractors (fast), comments excluded, tables kept.  One such extraction, on the tree parsed
+# once, costs about half of trafilatura.extract's default run; the page's lines, their markup
+# and the block model supply the rest (bench/train_html.py compares the choices).
+ENSEMBLE_EXTRACTION = {"favor_recall": True, "fast": True}
+# The rule of the change that says the ensemble kept no line and trafilatura's text was used.
+ENSEMBLE_TEXT_FALLBACK = "html_block_ensemble_kept_nothing"
+# 64-bit multiplier of the shingle hash (odd, so token ids mix without losing bits).
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def parse_page(html: str):
+    """The page's lxml tree as trafilatura's loader builds it (None when the loader refuses it)."""
+    from trafilatura.utils import load_html
+    try:
+        return load_html(html)
+    except Exception as error:  # lxml and trafilatura raise many kinds on pathological markup
+        raise ExtractError(f"HTML could not be parsed: {type(error).__name__}: {error}") from None
+
+
+def trafilatura_text(tree, *, url: str | None = None, **options) -> str:
+    """trafilatura's text of a parsed page (comments excluded, tables kept); trafilatura works
+    on a copy, so the tree stays as it was."""
+    import trafilatura
+    try:
+        return trafilatura.extract(tree, url=url, include_comments=False, include_tables=True,
+                                   deduplicate=False, **options) or ""
+    except Exception as error:  # trafilatura raises many kinds on pathological markup
+        raise ExtractError(f"HTML extraction failed: {type(error).__name__}: {error}") from None
+
+
+def tree_lines(tree) -> list[str]:
+    """The lines of :func:`page_lines` of a parsed page, read in C (see :func:`page_structure`,
+    which changes the tree).
+
+    >>> from lxml import html
+    >>> tree = html.fromstring("<html><body><h1>Hi <b>there</b></h1><p>one<script>x()</script>"
+    ...                        " two</p>tail<ul><li>a</li><li>b</li></ul></body></html>")
+    >>> tree_lines(tree)
+    ['Hi there', 'one two', 'tail', 'a', 'b']
+    """
+    return page_structure(tree)[0]
+
+
+# Marks put in the page's text by page_structure (noncharacters: a page that holds any of them
+# itself is read by the walk of page_lines, without the markup features).  An area's opening and
+# closing marks are followed by the letter of its kind.
+_BLOCK_MARK, _LINK_OPEN, _LINK_CLOSE, _AREA_OPEN, _AREA_CLOSE = "\ufdd0", "\ufdd1", "\ufdd2", "\ufdd3", "\ufdd4"
+_ANY_MARK = regex.compile("[\ufdd0-\ufdd4]")
+# Page areas that hold the site's furniture rather than the document: HTML's landmarks, and
+# class or id names that the web's templates give menus, sidebars, sharing and comment blocks.
+_LANDMARKS = ("nav", "header", "footer", "aside", "menu", "form")
+_LANDMARK_ROLES = ("navigation", "banner", "contentinfo", "complementary", "search")
+_FURNITURE_NAMES = ("nav", "menu", "sidebar", "footer", "breadcrumb", "related", "share", "social",
+                    "widget", "cookie", "newsletter", "comment", "banner", "promo", "advert")
+_FURNITURE = re.compile("|".join(_FURNITURE_NAMES))
+# The elements whose names are read: those that hold areas of a page (links, list items and
+# inline elements inside a named area are in it already).
+_CONTAINERS = ("div", "section", "ul", "ol", "dl", "aside", "article", "form", "table", "p", "footer",
+               "header", "nav", "main")
+# The kinds of area a line can lie in, by their letters: landmark and furniture areas (found by
+# _areas) and headings.
+_AREA_KINDS = ("L", "F", "H")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_AREA_MARK = regex.compile("[\ufdd3\ufdd4].")
+_LINK_MARKS = regex.compile("([\ufdd1\ufdd2])")
+STRUCTURE_NAMES = ("link_share", "in_landmark", "in_furniture", "in_heading")
+
+
+def _areas(tree) -> tuple[list, list]:
+    """The landmark areas of the page and its containers named as furniture (the page's html and
+    body elements aside: their names describe the whole page, a blog's "comments-open")."""
+    landmarks = list(tree.iter(*_LANDMARKS))  # lxml matches the tags in C
+    landmarks += [element for element in tree.xpath("//*[@role]") if element.get("role") in _LANDMARK_ROLES]
+    body = tree.find("body")
+    named = _FURNITURE.search
+    furniture = [element for element in (body if body is not None else tree).iter(*_CONTAINERS)
+                 if named(f"{element.get('class', '')} {element.get('id', '')}".lower())]
+    return landmarks, furniture
+
+
+def _strip_invisible(tree) -> str:
+    """Drop the page's invisible elements (their tails stay) and return the text before the
+    ``<noscript>`` elements go.  A ``<noscript>`` stays when it holds most of the page's text:
+    such a page serves its content there to readers without scripts (forum software does).
+
+    >>> from lxml import html
+    >>> tree = html.fromstring("<html><body><div>Loading<script>x()</script></div>"
+    ...                        "<noscript><p>The first post of the thread.</p></noscript></body></html>")
+    >>> _ = _strip_invisible(tree); [element.tag for element in tree.iter()]
+    ['html', 'body', 'div', 'noscript', 'p']
+    """
+    from lxml import etree
+
+    etree.strip_elements(tree, *_INVISIBLE.difference({"noscript"}), with_tail=False)
+    text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
+    fallbacks = list(tree.iter("noscript"))
+    inside = sum(len(etree.tostring(element, method="text", encoding=str, with_tail=False)) for element in fallbacks)
+    if fallbacks and 2 * inside <= len(text):
+        etree.strip_elements(tree, "noscript", with_tail=False)
+    return text
+
+
+def page_structure(tree) -> tuple[list[str], np.ndarray]:
+    """The page's visible lines (those of :func:`page_lines`, but a ``<noscript>`` that holds most
+    of the page's text is read, see :func:`_strip_invisible`) and, for each, what the markup says
+    of it (:data:`STRUCTURE_NAMES`): the share of its characters inside links, whether it lies in
+    a landmark area (nav, header, footer, aside, menu, form), in an element whose class or id
+    names site furniture (menu, sidebar, sharing, comments ...), or in a heading.
+
+    Read in C: each block element's text and tail get a mark, and so do links and areas; the
+    whole text is serialised once and cut at the block marks.  The tree is changed (its invisible
+    elements dropped, the marks added): give it a tree not needed afterwards.
+
+    >>> from lxml import html
+    >>> tree = html.fromstring("<html><body><nav><ul><li><a href='/'>Home</a></li></ul></nav>"
+    ...                        "<h1>Pier</h1><p>The pier, <a href='/m'>see map</a>.</p></body></html>")
+    >>> lines, marks = page_structure(tree)
+    >>> lines, marks.round(2).tolist()
+    (['Home', 'Pier', 'The pier, see map.'], [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0], [0.4, 0.0, 0.0, 0.0]])
+    """
+    from lxml import etree
+
+    text = _strip_invisible(tree)
+    if _ANY_MARK.search(text):
+        lines = [line for line in page_lines(tree).split("\n") if line]
+        return lines, np.zeros((len(lines), len(STRUCTURE_NAMES)))
+    landmarks, furniture = _areas(tree)
+    areas = ((landmarks, "L"), (furniture, "F"), (list(tree.iter(*_HEADINGS)), "H"))
+    # Opening marks go after a block's own mark and closing ones before it (the passes' order),
+    # so each stays with the lines of its element.
+    for element in tree.iter("a"):
+        element.text = _LINK_OPEN + element.text if element.text else _LINK_OPEN
+        element.tail = _LINK_CLOSE + element.tail if element.tail else _LINK_CLOSE
+    for elements, kind in areas:
+        opening = _AREA_OPEN + kind
+        for element in elements:
+            element.text = opening + element.text if element.text else opening
+    for element in tree.iter(*_BLOCKS):
+        element.text = _BLOCK_MARK + element.text if element.text else _BLOCK_MARK
+        element.tail = _BLOCK_MARK + element.tail if element.tail else _BLOCK_MARK
+    for elements, kind in areas:
+        closing = _AREA_CLOSE + kind
+        for element in elements:
+            element.tail = closing + element.tail if element.tail else closing
+    text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
+    depth = dict.fromkeys(_AREA_KINDS, 0)
+    lines: list[str] = []
+    rows: list[list[float]] = []
+    in_link = False
+    plain_row = [0.0] * len(STRUCTURE_NAMES)  # the row of a line without marks, where it stands
+    for part in text.split(_BLOCK_MARK):
+        if not part or part.isspace():
+            continue
+        if max(part) < _LINK_OPEN:  # no mark (a mark is above every other character but a few)
+            lines.append(" ".join(part.split()))
+            rows.append(plain_row)
+            continue
+        # A line lies in an area that is open where it starts or opens in it.
+        inside = []
+        for kind in _AREA_KINDS:
+            opened = part.count(_AREA_OPEN + kind)
+            inside.append(float(depth[kind] > 0 or opened > 0))
+            depth[kind] += opened - part.count(_AREA_CLOSE + kind)
+        linked = total = 0
+        pieces = _LINK_MARKS.split(_AREA_MARK.sub("", part))
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                in_link = piece == _LINK_OPEN
+            elif piece:
+                size = len(piece) - piece.count(" ") - piece.count("\n") - piece.count("\t")
+                total += size
+                linked += size if in_link else 0
+        line = " ".join("".join(pieces[::2]).split())
+        if line:
+            lines.append(line)
+            rows.append([linked / total if total else 0.0] + inside)
+        plain_row = [float(in_link)] + [float(depth[kind] > 0) for kind in _AREA_KINDS]
+    return lines, np.array(rows, dtype=float).reshape(len(rows), len(STRUCTURE_NAMES))
+
+
+def _shingle_keys(ids: np.ndarray, width: int) -> np.ndarray:
+    """A 64-bit hash of each run of ``width`` token ids (ids from 1; id 0 marks a token the
+    reference lacks, and a run holding one gets key 0, found nowhere).
+
+    >>> _shingle_keys(np.array([3, 0, 5], dtype=np.uint64), 1).tolist()
+    [3, 0, 5]
+    """
+    count = len(ids) - width + 1
+    if count <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    keys = ids[:count].copy()
+    present = ids[:count] > 0
+    for k in range(1, width):
+        keys = keys * _MIX + ids[k:k + count]
+        present &= ids[k:k + count] > 0
+    return np.where(present, keys, np.uint64(0))
+
+
+def shingle_shares(texts: list[str], reference: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each block of ``texts`` (in page order), two shares of its 4-token shingles that
+    occur in ``reference``:
+
+    * found: of the shingles touching its tokens; shingles run across block boundaries, so a
+      short heading or list item is judged in its place on the page;
+    * own: of its own shingles (inside the block); a block of fewer than four tokens counts 1.0
+      when its tokens occur in a row in ``reference``, else 0.0.  This does not depend on the
+      neighbours, so a post between two dropped author lines is still seen as held.
+
+    The third array counts each block's tokens.
+
+    >>> found, own, _ = shingle_shares(["Home", "The pier was repaired in May", "in May", "Contact us"],
+    ...                             "The pier was repaired in May.")
+    >>> found.round(2).tolist(), own.tolist()
+    ([0.0, 0.43, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0])
+    """
+    n = len(texts)
+    ref_tokens = _TOKEN.findall(reference)
+    # Token ids from 1 in the reference; a token it lacks gets 0 (mapped in C, by map()).
+    vocabulary = collections.defaultdict(int, zip(dict.fromkeys(ref_tokens), itertools.count(1)))
+    ref_ids = np.fromiter(map(vocabulary.__getitem__, ref_tokens), dtype=np.uint64, count=len(ref_tokens))
+    # The page's tokens in one pass, its line breaks among them (a line holds none of its own).
+    vocabulary["\n"] = _LINE_BREAK_ID
+    marked = np.fromiter(map(vocabulary.__getitem__, _TOKEN_OR_BREAK.findall("\n".join(texts))), dtype=np.uint64)
+    breaks = np.flatnonzero(marked == _LINE_BREAK_ID)
+    ids = np.delete(marked, breaks)
+    ends = np.append(breaks - np.arange(len(breaks)), len(ids))
+    counts = np.diff(ends, prepend=0)
+    starts = ends - counts
+    found_keys = _shingle_keys(ids, _SHINGLE)
+    hit = np.isin(found_keys, _shingle_keys(ref_ids, _SHINGLE)) & (found_keys > 0)
+    # Shingle s covers tokens s..s+3: a block of tokens [a, b) is touched by starts a-3 .. b-1.
+    prefix = np.concatenate(([0], np.cumsum(hit)))
+    last = len(hit)
+    low = np.clip(starts - (_SHINGLE - 1), 0, last)
+    high = np.clip(ends, 0, last)
+    touching = np.where(counts > 0, high - low, 0)
+    found = np.divide(prefix[high] - prefix[low], touching, out=np.zeros(n), where=touching > 0)
+    # Own shingles of a block: starts a .. b-4.
+    inside = np.clip(counts - (_SHINGLE - 1), 0, None)
+    own_high = np.clip(starts + inside, 0, last)
+    own = np.divide(prefix[own_high] - prefix[np.clip(starts, 0, last)], inside, out=np.zeros(n), where=inside > 0)
+    for width in range(1, _SHINGLE):
+        short = np.flatnonzero(counts == width)
+        if not len(short):
+            continue
+        held = set(_shingle_keys(ref_ids, width).tolist())
+        keys = _shingle_keys(ids, width)
+        for i in short.tolist():
+            key = int(keys[starts[i]])
+            own[i] = 1.0 if key and key in held else 0.0
+    return found, own, counts
 
 
 def found_shares(texts: list[str], reference: str) -> list[float]:
-    """For each block of ``texts`` (in page order), the share of the 4-token shingles touching
-    its tokens that occur in ``reference``; shingles run across block boundaries, so a short
-    heading or list item is judged in its place on the page.
+    """The ``found`` shares of :func:`shingle_shares`.
 
     >>> found_shares(["Home", "The pier was repaired in May", "Contact us"], "The pier was repaired in May.")
     [0.0, 0.5, 0.0]
     """
-    grams = set()
-    ref_tokens = _TOKEN.findall(reference)
-    for start in range(max(0, len(ref_tokens) - _SHINGLE + 1)):
-        grams.add(tuple(ref_tokens[start:start + _SHINGLE]))
-    flat: list[str] = []
-    owner: list[int] = []
-    for i, text in enumerate(texts):
-        tokens = _TOKEN.findall(text)
-        flat += tokens
-        owner += [i] * len(tokens)
-    hits = [0] * len(texts)
-    total = [0] * len(texts)
-    for start in range(max(0, len(flat) - _SHINGLE + 1)):
-        found = tuple(flat[start:start + _SHINGLE]) in grams
-        for i in set(owner[start:start + _SHINGLE]):
-            total[i] += 1
-            hits[i] += found
-    return [h / t if t else 0.0 for h, t in zip(hits, total)]
-
-
-def own_shares(texts: list[str], reference: str) -> list[float]:
-    """For each block, the share of its own 4-token shingles (inside the block) that occur in
-    ``reference``; a block of fewer than four tokens counts 1.0 when its tokens occur in a row
-    in ``reference``, else 0.0.  Unlike :func:`found_shares` this does not depend on the
-    neighbours, so a post between two dropped author lines is still seen as held.
-
-    >>> own_shares(["Home", "The pier was repaired in May", "in May", "Contact us"], "The pier was repaired in May.")
-    [0.0, 1.0, 1.0, 0.0]
-    """
-    ref_tokens = _TOKEN.findall(reference)
-    grams = {tuple(ref_tokens[i:i + _SHINGLE]) for i in range(max(0, len(ref_tokens) - _SHINGLE + 1))}
-    joined = " " + " ".join(ref_tokens) + " "
-    out = []
-    for text in texts:
-        tokens = _TOKEN.findall(text)
-        if len(tokens) < _SHINGLE:
-            out.append(1.0 if tokens and " " + " ".join(tokens) + " " in joined else 0.0)
-            continue
-        own = [tuple(tokens[i:i + _SHINGLE]) in grams for i in range(len(tokens) - _SHINGLE + 1)]
-        out.append(sum(own) / len(own))
-    return out
+    return shingle_shares(texts, reference)[0].tolist()
 
 
 def ensemble_names() -> list[str]:
     """The names of the features :func:`ensemble_features` gives each line."""
     from . import blockmodel
-    names = ["in_main", "in_recall", "own_in_main", "own_in_recall"]
-    for offset in _ENSEMBLE_OFFSETS:
-        names += [f"in_main_at{offset:+d}", f"in_recall_at{offset:+d}"]
-    for width in _ENSEMBLE_WINDOWS:
-        names += [f"in_main_win{width}", f"in_recall_win{width}"]
-    names += ["main_page_share", "recall_page_share", "log_main_tokens", "log_recall_tokens", "block_model"]
-    return names + blockmodel.feature_names()
+    names = ["in_text", "own_in_text"]
+    names += [f"in_text_at{offset:+d}" for offset in _ENSEMBLE_OFFSETS]
+    names += [f"in_text_win{width}" for width in _ENSEMBLE_WINDOWS]
+    names += ["text_page_share", "log_text_tokens", "block_model"]
+    return names + blockmodel.feature_names() + list(STRUCTURE_NAMES)
 
 
-# Where ensemble_features puts the columns that agreed() reads.
-_OWN_MAIN, _OWN_RECALL = 2, 3
-_BLOCK_MODEL = 4 + 2 * len(_ENSEMBLE_OFFSETS) + 2 * len(_ENSEMBLE_WINDOWS) + 4
+# Where ensemble_features puts the columns that agreed() and with_heading() read.
+_OWN_IN_TEXT = 1
+_BLOCK_MODEL = 2 + len(_ENSEMBLE_OFFSETS) + len(_ENSEMBLE_WINDOWS) + 2
 
 
-def ensemble_features(texts: list[str], main_text: str, recall_text: str, lang: str) -> list[list[float]]:
-    """One row per line of the page (``texts``): whether trafilatura's main text and its
-    recall-favouring text hold the line, the same for its neighbours, how much of the page each
-    of them kept, the text track's block model's log-odds and its features.
+def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
+                      lang: str | None = None) -> np.ndarray:
+    """One row per line of the page (``texts``): how much of the line (and of its neighbours)
+    trafilatura's text holds, how much of the page that text kept, the text track's block
+    model's log-odds and its features, and what the markup says of the line (``structure``, from
+    :func:`page_structure`; ``lang``: the page's language, guessed from the lines when None).
 
-    >>> rows = ensemble_features(["Home", "The pier was repaired in May"], "The pier was repaired in May", "", "en")
-    >>> len(rows), len(rows[0]) == len(ensemble_names())
-    (2, True)
+    >>> rows = ensemble_features(["Home", "The pier was repaired in May"], "The pier was repaired in May",
+    ...                          np.zeros((2, len(STRUCTURE_NAMES))), "en")
+    >>> rows.shape == (2, len(ensemble_names())), rows[:, 1].tolist()
+    (True, [0.0, 1.0])
     """
-    import math
-
-    from . import blockmodel
+    from . import blockmodel, blockstats
+    from .language import guess_page_language
     n = len(texts)
     if not n:
-        return []
-    main = found_shares(texts, main_text)
-    recall = found_shares(texts, recall_text)
-    own_main, own_recall = own_shares(texts, main_text), own_shares(texts, recall_text)
-    tokens = [len(_TOKEN.findall(text)) for text in texts]
-    page_tokens = sum(tokens) or 1
-    main_tokens, recall_tokens = len(_TOKEN.findall(main_text)), len(_TOKEN.findall(recall_text))
-    page = [min(1.0, main_tokens / page_tokens), min(1.0, recall_tokens / page_tokens),
-            math.log1p(main_tokens), math.log1p(recall_tokens)]
-    block_rows = blockmodel.page_features(texts, lang)
+        return np.zeros((0, len(ensemble_names())))
+    found, own, tokens = shingle_shares(texts, text)
+    columns = [found, own]
+    padded = np.concatenate((np.full(2, -1.0), found, np.full(2, -1.0)))
+    columns += [padded[2 + offset:2 + offset + n] for offset in _ENSEMBLE_OFFSETS]
+    prefix = np.concatenate(([0.0], np.cumsum(found)))
+    at = np.arange(n)
+    for width in _ENSEMBLE_WINDOWS:
+        low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
+        columns.append((prefix[high] - prefix[low]) / (high - low))
+    page_tokens = int(tokens.sum()) or 1
+    text_tokens = len(_TOKEN.findall(text))
+    columns += [np.full(n, min(1.0, text_tokens / page_tokens)), np.full(n, math.log1p(text_tokens))]
+    page = blockstats.Page(texts)
+    block_rows = blockmodel.page_matrix(page, lang if lang is not None else guess_page_language(page))
     model = blockmodel.load_model()
-    block_odds = blockmodel.log_odds(model, block_rows) if model is not None else [0.0] * n
-    prefix_main, prefix_recall = [0.0], [0.0]
-    for a, b in zip(main, recall):
-        prefix_main.append(prefix_main[-1] + a)
-        prefix_recall.append(prefix_recall[-1] + b)
-    rows = []
-    for i in range(n):
-        row = [main[i], recall[i], own_main[i], own_recall[i]]
-        for offset in _ENSEMBLE_OFFSETS:
-            j = i + offset
-            row += [main[j], recall[j]] if 0 <= j < n else [-1.0, -1.0]
-        for width in _ENSEMBLE_WINDOWS:
-            low, high = max(0, i - width), min(n, i + width + 1)
-            row += [(prefix_main[high] - prefix_main[low]) / (high - low),
-                    (prefix_recall[high] - prefix_recall[low]) / (high - low)]
-        rows.append(row + page + [block_odds[i]] + block_rows[i])
-    return rows
+    columns.append(np.asarray(blockmodel.log_odds(model, block_rows)) if model is not None else np.zeros(n))
+    return np.hstack([np.column_stack(columns), block_rows, structure])
 
 
 class EnsembleModel(NamedTuple):
@@ -364,7 +575,7 @@ class EnsembleModel(NamedTuple):
     trees: list
     threshold: float
     smooth: float
-    keep_agreed: bool  # keep the lines all three sources hold (see agreed())
+    keep_agreed: bool  # keep the lines both sources hold (see agreed())
 
 
 def load_ensemble() -> EnsembleModel | None:
@@ -382,46 +593,55 @@ def _load_ensemble() -> EnsembleModel | None:
     return EnsembleModel(base, trees, data["threshold"], data["smooth"], data.get("keep_agreed", False))
 
 
-def agreed(row: list[float], block_threshold: float) -> bool:
-    """Whether the three sources agree that a line (one row of :func:`ensemble_features`) is
-    main text: both of trafilatura's extractions hold the whole line and the text track's block
-    model keeps it.  The ensemble arbitrates where they disagree; where they agree the line stays.
+def agreed(row, block_threshold: float) -> bool:
+    """Whether the two sources agree that a line (one row of :func:`ensemble_features`) is main
+    text: trafilatura's text holds the whole line and the text track's block model keeps it.
+    The ensemble arbitrates where they disagree; where they agree the line stays.
 
-    >>> agreed([1.0, 1.0, 1.0, 1.0] + [0.0] * 16 + [2.0], 0.0), agreed([1.0, 0.0, 1.0, 0.0] + [0.0] * 16 + [2.0], 0.0)
+    >>> agreed([1.0, 1.0] + [0.0] * 8 + [2.0], 0.0), agreed([1.0, 0.5] + [0.0] * 8 + [2.0], 0.0)
     (True, False)
     """
-    return row[_OWN_MAIN] >= 1.0 and row[_OWN_RECALL] >= 1.0 and row[_BLOCK_MODEL] >= block_threshold
+    return row[_OWN_IN_TEXT] >= 1.0 and row[_BLOCK_MODEL] >= block_threshold
 
 
-def ensemble_keep(model: EnsembleModel, texts: list[str], main_text: str, recall_text: str,
-                  lang: str) -> tuple[list[bool], list[float]]:
+def ensemble_keep(model: EnsembleModel, texts: list[str], text: str, structure: np.ndarray,
+                  lang: str | None = None) -> tuple[list[bool], list[float]]:
     """Which lines of the page the ensemble keeps, and its smoothed log-odds for each."""
     from . import blockmodel
-    rows = ensemble_features(texts, main_text, recall_text, lang)
-    values = blockmodel.smoothed(blockmodel.ensemble(model.base, model.trees, rows), model.smooth)
-    block_model = blockmodel.load_model()
-    block_threshold = block_model.threshold if block_model is not None else 0.0
-    keep = [value >= model.threshold or (model.keep_agreed and agreed(row, block_threshold))
-            for value, row in zip(values, rows)]
-    return with_heading(keep, texts, rows), values
+    rows = ensemble_features(texts, text, structure, lang)
+    values = blockmodel.smoothed(blockmodel.ensemble_array(model.base, model.trees, rows), model.smooth)
+    return decide(model, texts, rows, values), values
+
+
+def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: list[float]) -> list[bool]:
+    """The lines kept: smoothed log-odds at the model's threshold, the lines both sources hold
+    (when the model says so), and the main text's heading (:func:`with_heading`)."""
+    from . import blockmodel
+    keep = [value >= model.threshold for value in values]
+    if model.keep_agreed and len(rows):
+        block_model = blockmodel.load_model()
+        block_threshold = block_model.threshold if block_model is not None else 0.0
+        held = ((rows[:, _OWN_IN_TEXT] >= 1.0) & (rows[:, _BLOCK_MODEL] >= block_threshold)).tolist()
+        keep = [k or h for k, h in zip(keep, held)]
+    return with_heading(keep, texts, rows)
 
 
 _SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)\]]*$")
 _HEADING_MAX = 160
 
 
-def with_heading(keep: list[bool], texts: list[str], rows: list[list[float]]) -> list[bool]:
+def with_heading(keep: list[bool], texts: list[str], rows) -> list[bool]:
     """Also keep the line just before the first kept one when it reads as the main text's
-    heading: short, not ending like a sentence, and held whole by trafilatura's main text.
+    heading: short, not ending like a sentence, and held whole by trafilatura's text.
 
     >>> with_heading([False, False, True], ["Home", "Pier repairs", "The pier was repaired."],
-    ...              [[0, 0, 0.0], [0, 0, 1.0], [0, 0, 1.0]])
+    ...              [[0, 0.0], [0, 1.0], [0, 1.0]])
     [False, True, True]
     """
     if True not in keep:
         return keep
     first = keep.index(True)
-    if first and rows[first - 1][_OWN_MAIN] >= 1.0 and len(texts[first - 1]) <= _HEADING_MAX \
+    if first and rows[first - 1][_OWN_IN_TEXT] >= 1.0 and len(texts[first - 1]) <= _HEADING_MAX \
             and not _SENTENCE_END.search(texts[first - 1]):
         return keep[:first - 1] + [True] + keep[first - 1:][1:]
     return keep

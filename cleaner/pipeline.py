@@ -11,7 +11,6 @@ import gc
 from collections.abc import Iterable, Iterator
 
 from . import blockmodel, boilerplate, extract, normalise, repair, write
-from .language import guess_language
 from .config import DEFAULT_CONFIG, CleanerConfig
 from .document import Document
 from .trace import Change, Explained
@@ -119,28 +118,33 @@ _CHOSEN_BY_EXTRACTOR = frozenset({"outside_main_text", "repeated_short_line"})
 
 def _explain_html(html: str, config: CleanerConfig, url: str | None) -> Explained:
     """The page's lines that the HTML block ensemble keeps, through the text stages (phrase rules
-    only).  The ensemble reads trafilatura's two extractions (main text and recall-favouring
-    text) and the text track's block model for each line; each line it drops is traced with its
-    probability.  Unless ``config.html_ensemble`` is set (or without a shipped ensemble),
+    only).  The page is parsed once; the ensemble reads trafilatura's recall-favouring text of
+    it and the text track's block model for each line; each line it drops is traced with its
+    probability.  With ``config.html_ensemble`` off (or without a shipped ensemble),
     trafilatura's main text (see :func:`_explain_trafilatura`)."""
     model = extract.load_ensemble() if config.html_ensemble else None
     if model is None:
         return _explain_trafilatura(html, config, url)
-    main_text, recall_text = extract.trafilatura_texts(html, url=url)
-    texts = [line for line in extract.page_lines(html).split("\n") if line.strip()]
-    lang = config.languages[0] if len(config.languages) == 1 else guess_language("\n".join(texts))
-    keep, values = extract.ensemble_keep(model, texts, main_text, recall_text, lang)
-    if not any(keep) and main_text.strip():
-        # No page line kept (markup such as an unclosed <textarea> can swallow the page's visible
-        # text) while trafilatura found text: its main text is used, as without an ensemble.
+    tree = extract.parse_page(html)
+    if tree is None:  # trafilatura's loader refused the page: its main text is empty too
         return _explain_trafilatura(html, config, url)
+    text = extract.trafilatura_text(tree, url=url, **extract.ENSEMBLE_EXTRACTION)
+    texts, structure = extract.page_structure(tree)
+    lang = config.languages[0] if len(config.languages) == 1 else None  # else guessed from the page
+    keep, values = extract.ensemble_keep(model, texts, text, structure, lang)
+    chosen = config._replace(disabled_rules=config.disabled_rules | _CHOSEN_BY_EXTRACTOR)
+    if not any(keep) and text.strip():
+        # No page line kept (markup such as an unclosed <textarea> can swallow the page's visible
+        # text) while trafilatura found text: its text is used, as without an ensemble.
+        cleaned = _explain_plain(text, chosen)
+        change = Change("extract", extract.ENSEMBLE_TEXT_FALLBACK, f"<HTML, {len(html)} characters>",
+                        f"<trafilatura's text, {len(text)} characters>")
+        return Explained(cleaned.text, [change] + cleaned.changes)
     changes = [Change("extract", "html_block_ensemble", f"<HTML, {len(html)} characters>",
                       f"<{sum(keep)} of {len(texts)} page lines>")]
     changes += [Change("extract", f"html_block_ensemble:{blockmodel.probability(value):.2f}", text, "", number)
                 for number, (text, value, kept) in enumerate(zip(texts, values, keep), 1) if not kept]
-    kept_text = "\n".join(text for text, kept in zip(texts, keep) if kept)
-    cleaned = _explain_plain(kept_text, config._replace(
-        disabled_rules=config.disabled_rules | _CHOSEN_BY_EXTRACTOR))
+    cleaned = _explain_plain("\n".join(text for text, kept in zip(texts, keep) if kept), chosen)
     return Explained(cleaned.text, changes + cleaned.changes)
 
 

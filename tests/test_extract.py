@@ -45,7 +45,7 @@ ASIDE_ONLY = (f"<!DOCTYPE html><html><head><title>Pier</title></head><body><div 
 def test_main_text_when_the_page_lines_are_swallowed():
     # An unclosed <textarea> swallows the visible text up to the form's own </textarea>.
     result = cleaner.explain(ARTICLE.replace("<nav>", "<textarea><nav>"), format="html", config=ENSEMBLE)
-    assert rules(result)[0] == "trafilatura"
+    assert rules(result)[0] == extract.ENSEMBLE_TEXT_FALLBACK
     assert STORY[0] in result.text
 
 
@@ -142,8 +142,12 @@ def test_idempotent(page, config):
     assert cleaner.clean(once, config=config) == once  # the second call sees text
 
 
-def test_default_html_path_is_trafilatura_with_the_text_rules():
-    result = cleaner.explain(ARTICLE, format="html")
+def test_default_html_path_is_the_block_ensemble():
+    assert cleaner.explain(ARTICLE, format="html").changes[0].rule == "html_block_ensemble"
+
+
+def test_html_path_without_the_ensemble_is_trafilatura_with_the_text_rules():
+    result = cleaner.explain(ARTICLE, format="html", config=cleaner.CleanerConfig(html_ensemble=False))
     assert rules(result)[0] == "trafilatura"
     for text in STORY:
         assert text in result.text
@@ -198,3 +202,56 @@ def test_page_lines_bound_is_a_bound(parts):
     from lxml import html as lxml_html
     tree = lxml_html.fromstring("<html><body>" + "".join(parts) + "</body></html>")
     assert len(page_lines(tree)) <= extract.text_length_bound(tree)
+
+
+@pytest.mark.parametrize("page", MARKUP, ids=range(len(MARKUP)))
+def test_tree_lines_are_the_page_lines(page):
+    # The lines read in C from the marked tree are those of the walk.
+    assert extract.tree_lines(extract.parse_page(page)) == [line for line in page_lines(page).split("\n") if line]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([f"<{t}>" for t in _TAGS] + [f"</{t}>" for t in _TAGS]
+                                          + ["<nav>", "</nav>", "<div class='share'>", "<li>", "</li>"]),
+                          st.text(alphabet=" \n\tab\u00a0\u3000é\ufdd0", max_size=8)), max_size=40))
+def test_page_structure_lines_are_the_page_lines(parts):
+    from lxml import html as lxml_html
+    markup = "<html><body>" + "".join(parts) + "</body></html>"
+    lines, marks = extract.page_structure(lxml_html.fromstring(markup))
+    assert lines == [line for line in page_lines(lxml_html.fromstring(markup)).split("\n") if line]
+    assert marks.shape == (len(lines), len(extract.STRUCTURE_NAMES))
+    assert ((marks >= 0.0) & (marks <= 1.0)).all()
+
+
+def test_page_structure_marks_furniture_links_and_kinds():
+    page = ("<html><body class='comments-open'><header><a href='/'>Home</a></header>"
+            "<div class='sidebar-widget'><p>Popular posts</p></div><h2>Pier <em>repairs</em></h2>"
+            "<div><p>The pier was repaired, <a href='/map'>map</a>.</p></div>"
+            "<table><tr><td>Cost</td></tr></table><ul><li><p>Item one</p></li></ul></body></html>")
+    lines, marks = extract.page_structure(extract.parse_page(page))
+    rows = {line: dict(zip(extract.STRUCTURE_NAMES, row)) for line, row in zip(lines, marks.tolist())}
+    assert rows["Home"]["in_landmark"] == 1.0 and rows["Home"]["link_share"] == 1.0
+    assert rows["Popular posts"]["in_furniture"] == 1.0
+    # The body's own class names the whole page, not an area of it.
+    assert rows["The pier was repaired, map."]["in_furniture"] == 0.0
+    assert 0.0 < rows["The pier was repaired, map."]["link_share"] < 0.5
+    assert rows["Pier repairs"]["in_heading"] == 1.0 and rows["Cost"]["in_heading"] == 0.0
+    assert rows["Item one"]["in_landmark"] == 0.0 and rows["Item one"]["link_share"] == 0.0
+
+
+def test_shingle_shares_match_a_plain_count():
+    texts = ["Menu", "Pier", "The pier was repaired in May", "in May", "Pier", "", "a b c d e f"]
+    reference = "Pier. The pier was repaired in May. b c d e"
+    found, own, counts = extract.shingle_shares(texts, reference)
+    tokens = [t.split() for t in [x.replace(".", "") for x in texts]]
+    assert counts.tolist() == [len(line) for line in tokens]
+    grams = {tuple(reference.replace(".", "").split()[i:i + 4]) for i in range(len(reference.split()) - 3)}
+    flat = [(token, i) for i, line in enumerate(tokens) for token in line]
+    hits, total = [0] * len(texts), [0] * len(texts)
+    for start in range(len(flat) - 3):
+        window = flat[start:start + 4]
+        for i in {owner for _, owner in window}:
+            total[i] += 1
+            hits[i] += tuple(token for token, _ in window) in grams
+    assert found.tolist() == [h / t if t else 0.0 for h, t in zip(hits, total)]
+    assert own.tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 1 / 3]  # "b c d e" of "a b c d e f"

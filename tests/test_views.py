@@ -140,7 +140,10 @@ def test_html_documents_show_the_extracted_lines(tmp_path):
         "Monday after two years of work, and the town celebrated with a fair.</p>" * 4
         + "<p>Share this article</p></article></body></html>", encoding="utf-8")
     out = tmp_path / "explain.html"
-    assert main(["explain", str(page_path), "--html", str(out), "-j", "1"]) == 0
+    # trafilatura's main text (the block ensemble off): the lines shown are those it took
+    config = tmp_path / "cleaner.toml"
+    config.write_text("html_ensemble = false\n", encoding="utf-8")
+    assert main(["explain", str(page_path), "--html", str(out), "-j", "1", "--config", str(config)]) == 0
     page = out.read_text(encoding="utf-8")
     assert "An HTML page: the lines below are the text taken from it" in page
     assert "<code>trafilatura</code>" in page

@@ -140,6 +140,10 @@ def document_view(source: str, text: str, result: Explained, *, format: str = "t
     rest = [c for c in changes if c.stage != "extract"]
     if any(c.rule == "html_block_ensemble" for c in page_wide):
         return _ensemble_view(source, text, result, page_wide, changes)
+    if any(c.rule == extract.ENSEMBLE_TEXT_FALLBACK for c in page_wide):
+        tree = extract.parse_page(text)
+        lines, notes = trace_lines(extract.trafilatura_text(tree, url=url, **extract.ENSEMBLE_EXTRACTION), rest)
+        return DocumentView(source, "html", lines, page_wide + notes, len(text), len(result.text))
     extraction = extract.extract_main_text(text, url=url)
     fallback = any(c.rule == "page_lines_fallback" for c in page_wide)
     lines, notes = trace_lines(extraction.page_lines() if fallback else extraction.main_text, rest)
@@ -149,7 +153,8 @@ def document_view(source: str, text: str, result: Explained, *, format: str = "t
 def _ensemble_view(source: str, html: str, result: Explained, page_wide: list[Change],
                    changes: list[Change]) -> DocumentView:
     """Every page line: those the ensemble dropped, and the kept ones through the text stages."""
-    texts = [line for line in extract.page_lines(html).split("\n") if line.strip()]
+    tree = extract.parse_page(html)
+    texts = extract.tree_lines(tree) if tree is not None else []
     dropped = {c.line: c for c in changes if c.stage == "extract" and c.rule.startswith(_LINE_EXTRACTORS)}
     kept = [text for number, text in enumerate(texts, 1) if number not in dropped]
     kept_lines, notes = trace_lines("\n".join(kept), [c for c in changes if c.stage != "extract"])
