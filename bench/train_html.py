@@ -23,6 +23,7 @@ scikit-learn is needed here only.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import pickle
 import sys
@@ -35,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from quality import CACHE, load_pages, page_html, shingle_counts, shingle_scores, snippet_counts  # noqa: E402
-from train_blocks import fit_stage, part_of, snippet_labels  # noqa: E402
+from train_blocks import fit_stage, part_of, snippet_labels, source_digest  # noqa: E402
 
 from cleaner import blockmodel, extract  # noqa: E402
 
@@ -94,8 +95,16 @@ def featurize(args) -> dict:
             "rows": extract.ensemble_features(texts, page[source], marks).tolist()}
 
 
+def features_digest() -> str:
+    """A digest of the code, rules and block model the features come from: features computed
+    before any of them changed are not reused (the extractions and page lines are)."""
+    digest = hashlib.sha1(source_digest().encode())
+    digest.update((ROOT / "cleaner" / "models" / "blocks.json").read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def load(workers: int, source: str) -> list[dict]:
-    cache = CACHE / f"train_html-{source}.pkl"
+    cache = CACHE / f"train_html-{source}-{features_digest()}.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
     raw = CACHE / "html_raw.pkl"
