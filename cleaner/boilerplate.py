@@ -79,6 +79,14 @@ _LABEL_MAX = 60
 # Passes of the stage over its own output; in practice the second pass already removes nothing,
 # but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
 _MAX_PASSES = 16
+# A document of more blocks than this (hundreds of pages run together, a book) is judged in
+# windows of about this many consecutive blocks, each as a page of its own (:func:`windows`):
+# each pass over a whole document would see all of it again, and every pages' edges it peels
+# would keep the passes going to _MAX_PASSES, so its cost grew faster than its size.  Five
+# times the largest page of the dev sets, so a page is never cut.
+_WINDOW_BLOCKS = 16_384
+# A window ends at a blank line between two blocks if one is within this share of its end.
+_WINDOW_SLACK = 0.125
 # The language is guessed again on what the passes kept when their stopword density (words, or
 # characters for Chinese, Japanese and Korean, weighted by length) is under this: prose in any
 # language is 0.3 or more.  At most _MAX_GUESSES times (see _Passes.settle_language).
@@ -243,6 +251,45 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
     ([6, 7, 8], ['block_model'])
     """
+    if len(blocks) > _WINDOW_BLOCKS:
+        kept, changes = [], []
+        for start, end in windows(blocks, _WINDOW_BLOCKS):
+            window_kept, window_changes = _filter_page(blocks[start:end], config)
+            kept += window_kept
+            changes += window_changes
+        return kept, changes
+    return _filter_page(blocks, config)
+
+
+def windows(blocks: list[Block], size: int, slack: float = _WINDOW_SLACK) -> list[tuple[int, int]]:
+    """The (start, end) of the windows a document of ``blocks`` is judged in, at most ``size``
+    blocks each: as few as that allows with room for the ``slack``, of about equal length, each
+    ending at the last blank line (a gap in the blocks' line numbers) in its last ``slack``
+    share of ``size`` blocks, if any.
+
+    >>> blocks = [Block(line, "x") for line in [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13]]
+    >>> windows(blocks, 12), windows(blocks, 10, slack=0.0), windows(blocks, 10, slack=0.5)
+    ([(0, 12)], [(0, 6), (6, 12)], [(0, 3), (3, 8), (8, 12)])
+    """
+    if len(blocks) <= size:
+        return [(0, len(blocks))]
+    room = int(size * slack)
+    count = -(-len(blocks) // (size - room))
+    bounds, start = [], 0
+    for number in range(1, count):
+        end = len(blocks) * number // count
+        for cut in range(end, max(start, end - room), -1):
+            if blocks[cut].line > blocks[cut - 1].line + 1:
+                end = cut
+                break
+        bounds.append((start, end))
+        start = end
+    bounds.append((start, len(blocks)))
+    return bounds
+
+
+def _filter_page(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
+    """:func:`filter_blocks` of one page (or window) of blocks."""
     passes = _Passes(config)
     kept, changes = passes.run(blocks)
     if not changes:
