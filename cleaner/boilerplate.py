@@ -27,6 +27,9 @@ The decision is a fixpoint: the stage is re-run on what it kept until it removes
 more, so cleaning its own output changes nothing.  The page language is guessed on the whole
 page, and again on what was kept when that barely reads as the language guessed (then the stage
 runs again with the new guess), so that the output is cleaned in the language it is guessed in.
+A document of more than :data:`_WINDOW_BLOCKS` blocks (hundreds of pages run together) is judged
+in windows of about that many blocks, each as a page of its own, so that its cost is linear in
+its size (:func:`windows`).
 
 The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
 some rule's patterns require go through the rules, and the passes share the texts the rules
