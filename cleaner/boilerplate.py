@@ -84,9 +84,9 @@ _LABEL_MAX = 60
 _MAX_PASSES = 16
 # A document of more blocks than this (hundreds of pages run together, a book) is judged in
 # windows of about this many consecutive blocks, each as a page of its own (:func:`windows`):
-# each pass over a whole document would see all of it again, and every pages' edges it peels
-# would keep the passes going to _MAX_PASSES, so its cost grew faster than its size.  Five
-# times the largest page of the dev sets, so a page is never cut.
+# every pass over the whole of it would see all of it again, and the pages' edges it peels off
+# would keep the passes going to _MAX_PASSES, so its cost grew faster than its size.  Several
+# times what a web page holds (a few thousand lines at most), so a page is not cut.
 _WINDOW_BLOCKS = 16_384
 # A window ends at a blank line between two blocks if one is within this share of its end.
 _WINDOW_SLACK = 0.125
@@ -246,6 +246,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     before it kept: a block's score depends only on its text and the language.  A first pass
     that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
     again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
+    A document of more than :data:`_WINDOW_BLOCKS` blocks is judged window by window
+    (:func:`windows`), each window as a page.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
