@@ -27,6 +27,9 @@ The decision is a fixpoint: the stage is re-run on what it kept until it removes
 more, so cleaning its own output changes nothing.  The page language is guessed on the whole
 page, and again on what was kept when that barely reads as the language guessed (then the stage
 runs again with the new guess), so that the output is cleaned in the language it is guessed in.
+A document of more than :data:`_WINDOW_BLOCKS` blocks (hundreds of pages run together) is judged
+in windows of about that many blocks, each as a page of its own, so that its cost is linear in
+its size (:func:`windows`).
 
 The phrase rules are screened (:mod:`cleaner.rulescreen`): only the blocks holding a literal
 some rule's patterns require go through the rules, and the passes share the texts the rules
@@ -79,6 +82,14 @@ _LABEL_MAX = 60
 # Passes of the stage over its own output; in practice the second pass already removes nothing,
 # but on a page of doubtful blocks each pass can peel a few more off the edges of what is kept.
 _MAX_PASSES = 16
+# A document of more blocks than this (hundreds of pages run together, a book) is judged in
+# windows of about this many consecutive blocks, each as a page of its own (:func:`windows`):
+# every pass over the whole of it would see all of it again, and the pages' edges it peels off
+# would keep the passes going to _MAX_PASSES, so its cost grew faster than its size.  Several
+# times what a web page holds (a few thousand lines at most), so a page is not cut.
+_WINDOW_BLOCKS = 16_384
+# A window ends at a blank line between two blocks if one is within this share of its end.
+_WINDOW_SLACK = 0.125
 # The language is guessed again on what the passes kept when their stopword density (words, or
 # characters for Chinese, Japanese and Korean, weighted by length) is under this: prose in any
 # language is 0.3 or more.  At most _MAX_GUESSES times (see _Passes.settle_language).
@@ -235,6 +246,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     before it kept: a block's score depends only on its text and the language.  A first pass
     that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
     again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
+    A document of more than :data:`_WINDOW_BLOCKS` blocks is judged window by window
+    (:func:`windows`), each window as a page.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
@@ -243,6 +256,45 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
     ([6, 7, 8], ['block_model'])
     """
+    if len(blocks) > _WINDOW_BLOCKS:
+        kept, changes = [], []
+        for start, end in windows(blocks, _WINDOW_BLOCKS):
+            window_kept, window_changes = _filter_page(blocks[start:end], config)
+            kept += window_kept
+            changes += window_changes
+        return kept, changes
+    return _filter_page(blocks, config)
+
+
+def windows(blocks: list[Block], size: int, slack: float = _WINDOW_SLACK) -> list[tuple[int, int]]:
+    """The (start, end) of the windows a document of ``blocks`` is judged in, at most ``size``
+    blocks each: as few as that allows with room for the ``slack``, of about equal length, each
+    ending at the last blank line (a gap in the blocks' line numbers) in its last ``slack``
+    share of ``size`` blocks, if any.
+
+    >>> blocks = [Block(line, "x") for line in [1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13]]
+    >>> windows(blocks, 12), windows(blocks, 10, slack=0.0), windows(blocks, 10, slack=0.5)
+    ([(0, 12)], [(0, 6), (6, 12)], [(0, 3), (3, 8), (8, 12)])
+    """
+    if len(blocks) <= size:
+        return [(0, len(blocks))]
+    room = int(size * slack)
+    count = -(-len(blocks) // (size - room))
+    bounds, start = [], 0
+    for number in range(1, count):
+        end = len(blocks) * number // count
+        for cut in range(end, max(start, end - room), -1):
+            if blocks[cut].line > blocks[cut - 1].line + 1:
+                end = cut
+                break
+        bounds.append((start, end))
+        start = end
+    bounds.append((start, len(blocks)))
+    return bounds
+
+
+def _filter_page(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
+    """:func:`filter_blocks` of one page (or window) of blocks."""
     passes = _Passes(config)
     kept, changes = passes.run(blocks)
     if not changes:

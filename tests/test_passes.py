@@ -95,3 +95,26 @@ def test_a_pass_that_changes_nothing_ends_the_stage(monkeypatch):
     assert len(passes) == 2  # the second pass removes nothing: the fixpoint
     passes.clear()
     assert boilerplate.filter_blocks(kept) == (kept, []) and len(passes) == 1
+
+
+def test_a_document_over_the_window_is_judged_window_by_window(monkeypatch):
+    # Real pages run together, with a blank line between pages, and a window of a few pages.
+    blocks, line = [], 1
+    for texts in _real_pages(12):
+        for text in texts:
+            blocks.append(normalise.Block(line, text))
+            line += 1
+        line += 1
+    monkeypatch.setattr(boilerplate, "_WINDOW_BLOCKS", 200)
+    bounds = boilerplate.windows(blocks, 200)
+    assert len(bounds) > 2 and bounds[0][0] == 0 and bounds[-1][1] == len(blocks)
+    assert all(end - start <= 200 and end == following for (start, end), (following, _) in zip(bounds, bounds[1:]))
+    # a window ends at a page's end, where one is near
+    assert any(blocks[end].line > blocks[end - 1].line + 1 for _, end in bounds[:-1])
+    kept, changes = boilerplate.filter_blocks(blocks)
+    alone = [boilerplate.filter_blocks(blocks[start:end]) for start, end in bounds]
+    assert kept == [block for window_kept, _ in alone for block in window_kept]
+    assert changes == [change for _, window_changes in alone for change in window_changes]
+    assert changes and len(kept) < len(blocks)
+    # a document of the window's size is one window
+    assert boilerplate.windows(blocks[:200], 200) == [(0, 200)]
