@@ -111,19 +111,6 @@ def extract_and_explain(html: str, *, url: str | None = None) -> tuple[str, list
     return extraction.main_text, extraction.changes
 
 
-def trafilatura_texts(html: str, *, url: str | None = None) -> tuple[str, str]:
-    """trafilatura's main text (comments excluded, tables kept) and its recall-favouring text."""
-    import trafilatura
-
-    options = dict(url=url, include_comments=False, include_tables=True, deduplicate=False)
-    try:
-        main = trafilatura.extract(html, **options) or ""
-        recall = trafilatura.extract(html, favor_recall=True, **options) or ""
-    except Exception as error:  # trafilatura raises many kinds on pathological markup
-        raise ExtractError(f"HTML extraction failed: {type(error).__name__}: {error}") from None
-    return main, recall
-
-
 def extract_main_text(html: str, *, url: str | None = None) -> Extraction:
     """Parse the page once and run trafilatura on it (comments excluded, tables kept)."""
     import trafilatura
