@@ -190,11 +190,37 @@ class BlockRows(NamedTuple):
 _IN_REGION, _REPEATS = _OWN.index("in_region"), _OWN.index("repeats")
 
 
+# Word shapes of prose in a script written with spaces (the mean word length and the share of
+# words of at most three characters in the gold text of the wcxb-dev tune pages): what a block
+# of Chinese, Japanese or Korean reads as, its words not being the spaced words these features
+# measure.
+_PROSE_MEAN_WORD = 4.9
+_PROSE_SHORT_WORDS = 0.37
+# Characters of a spaced script per word of its prose, with the space: a wide block's words.
+_CHARS_PER_WORD = 6
+
+
 def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
-    """The :class:`BlockRows` of the blocks of ``page`` (``scores``: its region scores)."""
+    """The :class:`BlockRows` of the blocks of ``page`` (``scores``: its region scores).
+
+    A block written mostly in wide characters (Han, kana, Hangul) has its word counts read as
+    prose of a spaced script of the same length would have them: its words are the characters
+    the spaces would hold (:data:`_CHARS_PER_WORD` of its effective length), their shapes those
+    of prose.  What tells its menu from its text is then its length, stopwords, punctuation and
+    neighbours, as in a script without capitals.
+    """
     n_words = page.words
     lengths = page.word_lengths
     flags = _flags(page)
+    short_words = _ratio(page.word_count(lengths <= 3), n_words)
+    mean_word = _ratio(page.count(blockstats.WORD), n_words)
+    wide = page.count(blockstats.WIDE)
+    if wide.any():
+        wide_blocks = np.flatnonzero((2 * wide >= page.count(blockstats.LETTER)) & (wide > 0))
+        n_words = n_words.copy()
+        n_words[wide_blocks] = np.maximum(n_words[wide_blocks], scores.length[wide_blocks] // _CHARS_PER_WORD)
+        short_words[wide_blocks] = _PROSE_SHORT_WORDS
+        mean_word[wide_blocks] = _PROSE_MEAN_WORD
     columns = {
         "log_chars": _log1p_counts(scores.length),
         "log_words": _log1p_counts(n_words),
@@ -211,8 +237,8 @@ def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
         "urlish": flags["urlish"],
         "date": flags["date"],
         "count": flags["count"],
-        "short_words": _ratio(page.word_count(lengths <= 3), n_words),
-        "mean_word": _ratio(page.count(blockstats.WORD), n_words),
+        "short_words": short_words,
+        "mean_word": mean_word,
         "score": scores.score,
         "in_region": 0.0,
         "repeats": 0.0,
@@ -491,14 +517,47 @@ def read_model_file(name: str, features: list[str], trainer: str) -> dict | None
     return data
 
 
-@functools.lru_cache(maxsize=1)
-def load_model() -> Model | None:
-    """The shipped model, or None when the package has none."""
-    data = read_model_file("blocks.json", feature_names(), "bench/train_blocks.py")
+def _shipped_model(name: str, trainer: str) -> Model | None:
+    data = read_model_file(name, feature_names(), trainer)
     if data is None:
         return None
     return Model(data["features"], [_trees(stage) for stage in data["stages"]], data["threshold"],
                  data["smooth"])
+
+
+@functools.lru_cache(maxsize=1)
+def load_model() -> Model | None:
+    """The shipped model, or None when the package has none."""
+    return _shipped_model("blocks.json", "bench/train_blocks.py")
+
+
+@functools.lru_cache(maxsize=1)
+def load_caseless_model() -> Model | None:
+    """The shipped model of pages without capitals (see :func:`is_caseless`), or None when the
+    package has none (such pages are then read by :func:`load_model`'s)."""
+    return _shipped_model("blocks_caseless.json", "bench/train_blocks.py --lowercase")
+
+
+# Capitals per letter under which a page is read as written without them: a few Latin names
+# among Hangul, Arabic or Devanagari, or a page in lower case.  Prose of a cased script has a few
+# in every hundred letters (sentence starts, names; of the 1,980 dev pages, the French one with
+# the fewest has 1.8).  A page whose letters are mostly wide (Han, kana, Hangul) is read so
+# whatever its Latin menu items hold (a Chinese dev page has 1.0 capitals in a hundred letters).
+_CASELESS_CAPITALS = 0.005
+
+
+def is_caseless(page: blockstats.Page) -> bool:
+    """Whether the page is written without capitals: its blocks' case columns say nothing of
+    them, and the model trained on pages in lower case reads it (:func:`load_caseless_model`).
+
+    >>> is_caseless(blockstats.Page(["홈", "모든 인간은 태어날 때부터 자유로우며 그 존엄과 권리에 있어 동등하다."]))
+    True
+    >>> is_caseless(blockstats.Page(["Home", "All human beings are born free and equal."]))
+    False
+    """
+    letters = int(page.count(blockstats.LETTER).sum())
+    return letters > 0 and (int(page.count(blockstats.UPPER).sum()) < _CASELESS_CAPITALS * letters
+                            or 2 * int(page.count(blockstats.WIDE).sum()) >= letters)
 
 
 def ensemble(base: float, trees: Forest, rows) -> list[float]:

@@ -16,7 +16,10 @@ Two kinds of evidence, each named in the trace when it removes something:
   block) are removed as ``block_model:<probability>``; when the main region is prose (most of
   its lines end like sentences or open a line of speech), the prose lines the model doubts are
   kept where they sit between kept blocks, and all of them on a page the region covers: the
-  short lines of a dialogue, a story, an interview (:func:`prose_kept`);
+  short lines of a dialogue, a story, an interview (:func:`prose_kept`); a page written
+  without capitals (Korean, Chinese, Japanese, a page in lower case: :func:`blockmodel.is_caseless`)
+  is read by the trees of ``cleaner/models/blocks_caseless.json``, trained on the same pages in
+  lower case, since the shipped trees lean on capitals to tell a menu from a sentence;
 * without the model (``disabled_rules`` holding ``block_model``), the main text as one
   contiguous region (:mod:`cleaner.segment`): blocks are scored by length and stopword density
   in the page's language, and those outside the highest-scoring run of blocks are removed as
@@ -333,6 +336,7 @@ class _Passes:
         self.lang: str | None = None
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
         self.rows: blockmodel.BlockRows | None = None  # of the same blocks, when the model ran
+        self.caseless: bool | None = None  # whether the page is read by the model of pages without capitals
 
     def settle_language(self, kept: list[Block]) -> bool:
         """When the blocks kept barely read as the page language (their stopword density is
@@ -377,6 +381,10 @@ class _Passes:
             # stopword densities), and the later passes keep the guess.
             assert page is not None  # no scores are known before the first region step
             self.lang = page_language(page, config)
+        if self.caseless is None and page is not None:
+            self.caseless = blockmodel.is_caseless(page)  # of the first pass's page, kept by the later
+        if model is not None and self.caseless:
+            model = blockmodel.load_caseless_model() or model
         if model is not None:
             keep, removed, scores, rows = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang,
                                                       scores, rows)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import cleaner
-from cleaner import blockmodel, segment
+from cleaner import blockmodel, blockstats, segment
 from cleaner.boilerplate import filter_blocks
 from cleaner.language import guess_language, stopword_density
 from cleaner.normalise import Block
@@ -375,3 +375,33 @@ def test_a_page_kept_in_another_language_than_guessed_is_cleaned_with_it_and_sta
     once = cleaner.clean(text, format="text")
     assert once != text
     assert cleaner.clean(once, format="text") == once
+
+
+CASELESS_PAGES = sorted((FIXTURES / "caseless").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", CASELESS_PAGES, ids=lambda p: p.name)
+def test_a_page_without_capitals_loses_its_menu_and_footer_and_keeps_its_paragraphs(path):
+    # A Japanese, Korean or Chinese news page: the menu (the first seven lines), the paragraphs
+    # (the lines of 30 characters or more in the first half that end like a sentence or a
+    # clause), the footer (the last three lines).  The model of pages without capitals reads it.
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert blockmodel.is_caseless(blockstats.Page(lines))
+    kept = cleaner.clean(text, format="text").splitlines()
+    paragraphs = [line for line in lines[:len(lines) // 2] if len(line) >= 30 and line[-1] in "。，,、."]
+    assert len(paragraphs) >= 6
+    for paragraph in paragraphs:
+        assert paragraph in kept
+    for line in lines[:7] + lines[-3:]:
+        assert line not in kept, line
+
+
+def test_an_english_page_in_lower_case_loses_its_menu_and_footer():
+    text = page(MENU + ["Bike lanes for the whole city"] + PARAGRAPHS_EN +
+                ["Tags", "Transport", "City", "© 2024 Example Media. All rights reserved."]).lower()
+    out = cleaner.clean(text, format="text")
+    for paragraph in PARAGRAPHS_EN:
+        assert paragraph.lower() in out
+    for line in MENU + ["All rights reserved"]:
+        assert line.lower() not in out.splitlines()
