@@ -104,6 +104,12 @@ _TITLE_MAX = 160
 # The block model's decision: inside the main region a block is kept down to the model's
 # threshold less this margin (log-odds).
 _REGION_MARGIN = 0.25
+# Between the first and the last block the model keeps, a block is kept down to the threshold less
+# this margin (log-odds): a doubted list or short line inside the text (the pros and cons of a
+# review, the entries of a directory, a forum post's one-line answer) is more likely the
+# document's than the same block outside it.  Chosen on the pick part of the tune split, with the
+# model's threshold (docs/quality.md, "Blocks between kept ones").
+_SPAN_MARGIN = 0.5
 # On a page whose best block is itself doubtful (a product grid, a list of teasers), the threshold
 # is at most this far below the best block's log-odds.
 _BELOW_BEST = 2.0
@@ -455,6 +461,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     A block is kept when its smoothed log-odds reach the page's threshold, or, inside the main
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
+    Between the first and the last block so kept, a block is kept down to the threshold less
+    :data:`_SPAN_MARGIN` (:func:`span_kept`).
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
     block is itself doubtful.  In a prose region, the prose lines the model doubts may be kept
     (:func:`prose_kept`).  A heading just before the first kept block is kept as its title.
@@ -472,6 +480,7 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
+    keep_array |= span_kept(keep_array, values, threshold - _SPAN_MARGIN)
     if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
         keep_array |= prose_kept(blocks, keep_array, in_region)
     first = int(np.argmax(keep_array))
@@ -487,6 +496,22 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     changes = list(map(_new_change, zip(itertools.repeat("boilerplate"), rules, map(_TEXT_OF, gone),
                                         itertools.repeat(""), map(_LINE_OF, gone))))
     return keep, changes, scores, rows
+
+
+def span_kept(keep: np.ndarray, values: np.ndarray, floor: float) -> np.ndarray:
+    """The blocks from the first to the last one ``keep`` keeps whose smoothed log-odds
+    (``values``) reach ``floor``: the main text runs from its first kept block to its last, and
+    a block inside it needs less evidence than one outside.
+
+    >>> keep = np.array([False, True, False, False, True, False])
+    >>> span_kept(keep, np.array([0.5, 2.0, -0.5, -3.0, 1.0, 0.9]), -1.0).tolist()
+    [False, True, True, False, True, False]
+    """
+    inside = np.zeros(len(keep), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if len(kept):
+        inside[kept[0]:kept[-1] + 1] = True
+    return inside & (values >= floor)
 
 
 def prose_lines(texts: list[str]) -> np.ndarray:

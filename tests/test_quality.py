@@ -405,3 +405,19 @@ def test_an_english_page_in_lower_case_loses_its_menu_and_footer():
         assert paragraph.lower() in out
     for line in MENU + ["All rights reserved"]:
         assert line.lower() not in out.splitlines()
+
+
+def test_the_lists_between_the_paragraphs_of_a_long_review_stay():
+    # A real review page (wcxb-dev, tune split): each provider's features, pros and cons are
+    # short list lines the model doubts on their own (probabilities 0.41 to 0.51); between kept
+    # paragraphs they are the text's, and stay.  The menu before the text still goes.
+    text = shared_path("bench", "wcxb-dev", "naive", "dev-4232.txt").read_text(encoding="utf-8")
+    kept = set(cleaner.clean(text, format="text").splitlines())
+    for line in ["Rapid deployment times for pre-configured servers",
+                 "Custom configurations can take up to 72 hours",
+                 "VPS configurations: 4 to 24 vCPUs with 6GB to 120GB RAM",
+                 "Fully redundant network infrastructure across data centers",
+                 "Limited enterprise features compared to hyperscalers"]:
+        assert line in kept, line
+    menu = text.splitlines()[:5]
+    assert len(menu) == 5 and not kept & set(menu)
