@@ -164,6 +164,21 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("Share on X (Twitter) Share on Facebook Share on Pinterest Share on LinkedIn", "share_prompt"),
     ("Share on X Share on LinkedIn Share on WhatsApp Copy to clipboard Share", "share_prompt"),
     ("Share on Pinterest (Opens in new window) Pinterest", "share_prompt"),
+    ("Skip to main content", "navigation"),
+    ("Back to top", "navigation"),
+    ("Toggle navigation", "navigation"),
+    ("Zum Inhalt springen", "navigation"),
+    ("Nach oben", "navigation"),
+    ("Aller au contenu principal", "navigation"),
+    ("Saltar al contenido", "navigation"),
+    ("Torna su", "navigation"),
+    ("Pular para o conteúdo", "navigation"),
+    ("Naar de inhoud springen", "navigation"),
+    ("Przejdź do treści", "navigation"),
+    ("Перейти к содержимому", "navigation"),
+    ("本文へスキップ", "navigation"),
+    ("본문 바로가기", "navigation"),
+    ("返回顶部", "navigation"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
@@ -174,6 +189,8 @@ def test_phrase_packs_name_the_category(line, rule):
     "Share on the network was up and share on the market fell by the end of the day",
     "Comment by the minister was brief and came only after the vote had been counted.",
     "Vorheriger beitragsfreier Monat",
+    "Skip to the end of the story and you will find that the council kept its promise after all.",
+    "Back to top form, the team won its third match in a row on Saturday night.",
 ])
 def test_prose_like_a_phrase_rule_stays(line):
     assert line not in removed_by(page([line] + PARAGRAPHS_EN))
