@@ -67,9 +67,10 @@ else:  # pragma: no cover
 
 _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
-# What may end a label line ("Post a comment!", "Share:", "Leave a reply …"; a full stop is
-# left out: it ends most sentences, and the labels written with one are few).
-_LABEL_MARKS = frozenset(" !:…?")
+# What may end a label line ("Post a comment!", "Share:", "Leave a reply …", a link's arrow in
+# "Post a comment »"; a full stop is left out: it ends most sentences, and the labels written
+# with one are few).
+_LABEL_MARKS = frozenset(" !:…?»›→")
 _LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARKS - {" "}))))
 _FIRST = operator.itemgetter(slice(0, 1))
 _TEXT_OF, _LINE_OF = operator.attrgetter("text"), operator.attrgetter("line")
@@ -734,8 +735,8 @@ def _label_of(line: str) -> str:
     """A label line (at most _LABEL_MAX characters) without the marks it may end with ("Post a
     comment!", "Share:"), so that a ``lines`` pattern written for the bare label matches it too.
 
-    >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …")
-    ('Post a comment', 'Share this', 'Leave a Reply')
+    >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …"), _label_of("Post a comment »")
+    ('Post a comment', 'Share this', 'Leave a Reply', 'Post a comment')
     """
     return _LABEL_END.sub("", line)
 

@@ -28,7 +28,7 @@ PARAGRAPHS_DE = [
     "Der erste Abschnitt am Fluss soll im Frühjahr eröffnet werden, und der Rat hat versprochen, "
     "jeden Monat die Zahlen zu veröffentlichen, damit man die Wirkung messen kann.",
 ]
-MENU = ["Skip to content", "Home", "News", "Sport", "Weather", "Contact", "Login"]
+MENU = ["Search", "Home", "News", "Sport", "Weather", "Contact", "Login"]
 
 
 def page(lines: list[str]) -> str:
