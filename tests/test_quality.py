@@ -179,6 +179,10 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("本文へスキップ", "navigation"),
     ("본문 바로가기", "navigation"),
     ("返回顶部", "navigation"),
+    ("You may also be interested in:", "related_links"),
+    ("Read Next", "related_links"),
+    ("Post a comment »", "comment_form"),
+    ("Share on Facebook View Block's Instagram Share on LinkedIn Share on Pinterest", "share_prompt"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
