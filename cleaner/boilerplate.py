@@ -136,9 +136,10 @@ class Rule(NamedTuple):
 
     name: str          # the category, as the trace reports it
     source: str        # the pack it came from ("en", "common", or a user file)
-    lines: regex.Pattern | None
-    spans: regex.Pattern | None
-    openings: regex.Pattern | None = None  # matched at the start: removes a paragraph of any length
+    # (the shipped packs' patterns are compiled on first use: rulescreen.LazyPattern)
+    lines: regex.Pattern | rulescreen.LazyPattern | None
+    spans: regex.Pattern | rulescreen.LazyPattern | None
+    openings: regex.Pattern | rulescreen.LazyPattern | None = None  # matched at the start: removes a paragraph of any length
     family: str = ""   # the pack's optional ``family`` (how explain pages group it), else ""
 
 
@@ -158,8 +159,11 @@ class Verdict(NamedTuple):
     changes: list[Change]
 
 
-def load_pack(path: str | Path | None = None, *, text: str | None = None, source: str = "") -> list[Rule]:
-    """Compile one phrase pack from a file (or its TOML text)."""
+def load_pack(path: str | Path | None = None, *, text: str | None = None, source: str = "",
+              lazy: bool = False) -> list[Rule]:
+    """Compile one phrase pack from a file (or its TOML text); ``lazy``: each pattern when it is
+    first used (a shipped pack, whose patterns the tests compile; a user's file is compiled at
+    once, so that a bad pattern is an error before any document is read)."""
     if text is None:
         assert path is not None
         try:
@@ -182,17 +186,22 @@ def load_pack(path: str | Path | None = None, *, text: str | None = None, source
         family = category.get("family", "")
         if not isinstance(family, str):
             raise RuleError(f"{path or source}: [{name}] family must be a string")
-        rules.append(Rule(name, source, _compile(category.get("lines"), path or source, name),
-                          _compile(category.get("spans"), path or source, name),
-                          _compile(category.get("openings"), path or source, name), family))
+        where = path or source
+        rules.append(Rule(name, source, _compile(category.get("lines"), where, name, lazy),
+                          _compile(category.get("spans"), where, name, lazy),
+                          _compile(category.get("openings"), where, name, lazy), family))
     return rules
 
 
-def _compile(patterns: list[str] | None, where: str | Path, name: str) -> regex.Pattern | None:
+def _compile(patterns: list[str] | None, where: str | Path, name: str,
+             lazy: bool = False) -> regex.Pattern | rulescreen.LazyPattern | None:
     if not patterns:
         return None
+    source = "|".join(f"(?:{p})" for p in patterns)
+    if lazy:
+        return rulescreen.LazyPattern(source, regex.IGNORECASE, regex.compile)
     try:
-        return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.IGNORECASE)
+        return regex.compile(source, regex.IGNORECASE)
     except regex.error as error:
         raise RuleError(f"{where}: [{name}] has a bad pattern: {error}") from None
 
@@ -208,7 +217,7 @@ def load_rules(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (
             continue
         if languages and stem != "common" and stem not in languages:
             continue
-        rules += load_pack(text=entry.read_text(encoding="utf-8"), source=stem)
+        rules += load_pack(text=entry.read_text(encoding="utf-8"), source=stem, lazy=True)
     for path in extra_files:
         rules += load_pack(path)
     return tuple(rules)
