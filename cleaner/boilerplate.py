@@ -67,9 +67,10 @@ else:  # pragma: no cover
 
 _WORD = regex.compile(r"\w+")
 _HAS_LETTER = regex.compile(r"\p{L}")
-# What may end a label line ("Post a comment!", "Share:", "Leave a reply …"; a full stop is
-# left out: it ends most sentences, and the labels written with one are few).
-_LABEL_MARKS = frozenset(" !:…?")
+# What may end a label line ("Post a comment!", "Share:", "Leave a reply …", a link's arrow in
+# "Post a comment »"; a full stop is left out: it ends most sentences, and the labels written
+# with one are few).
+_LABEL_MARKS = frozenset(" !:…?»›→")
 _LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARKS - {" "}))))
 _FIRST = operator.itemgetter(slice(0, 1))
 _TEXT_OF, _LINE_OF = operator.attrgetter("text"), operator.attrgetter("line")
@@ -104,6 +105,12 @@ _TITLE_MAX = 160
 # The block model's decision: inside the main region a block is kept down to the model's
 # threshold less this margin (log-odds).
 _REGION_MARGIN = 0.25
+# Between the first and the last block the model keeps, a block is kept down to the threshold less
+# this margin (log-odds): a doubted list or short line inside the text (the pros and cons of a
+# review, the entries of a directory, a forum post's one-line answer) is more likely the
+# document's than the same block outside it.  Chosen on the pick part of the tune split, with the
+# model's threshold (docs/quality.md, "Blocks between kept ones").
+_SPAN_MARGIN = 0.5
 # On a page whose best block is itself doubtful (a product grid, a list of teasers), the threshold
 # is at most this far below the best block's log-odds.
 _BELOW_BEST = 2.0
@@ -129,9 +136,10 @@ class Rule(NamedTuple):
 
     name: str          # the category, as the trace reports it
     source: str        # the pack it came from ("en", "common", or a user file)
-    lines: regex.Pattern | None
-    spans: regex.Pattern | None
-    openings: regex.Pattern | None = None  # matched at the start: removes a paragraph of any length
+    # (the shipped packs' patterns are compiled on first use: rulescreen.LazyPattern)
+    lines: regex.Pattern | rulescreen.LazyPattern | None
+    spans: regex.Pattern | rulescreen.LazyPattern | None
+    openings: regex.Pattern | rulescreen.LazyPattern | None = None  # matched at the start: removes a paragraph of any length
     family: str = ""   # the pack's optional ``family`` (how explain pages group it), else ""
 
 
@@ -151,8 +159,11 @@ class Verdict(NamedTuple):
     changes: list[Change]
 
 
-def load_pack(path: str | Path | None = None, *, text: str | None = None, source: str = "") -> list[Rule]:
-    """Compile one phrase pack from a file (or its TOML text)."""
+def load_pack(path: str | Path | None = None, *, text: str | None = None, source: str = "",
+              lazy: bool = False) -> list[Rule]:
+    """Compile one phrase pack from a file (or its TOML text); ``lazy``: each pattern when it is
+    first used (a shipped pack, whose patterns the tests compile; a user's file is compiled at
+    once, so that a bad pattern is an error before any document is read)."""
     if text is None:
         assert path is not None
         try:
@@ -175,17 +186,22 @@ def load_pack(path: str | Path | None = None, *, text: str | None = None, source
         family = category.get("family", "")
         if not isinstance(family, str):
             raise RuleError(f"{path or source}: [{name}] family must be a string")
-        rules.append(Rule(name, source, _compile(category.get("lines"), path or source, name),
-                          _compile(category.get("spans"), path or source, name),
-                          _compile(category.get("openings"), path or source, name), family))
+        where = path or source
+        rules.append(Rule(name, source, _compile(category.get("lines"), where, name, lazy),
+                          _compile(category.get("spans"), where, name, lazy),
+                          _compile(category.get("openings"), where, name, lazy), family))
     return rules
 
 
-def _compile(patterns: list[str] | None, where: str | Path, name: str) -> regex.Pattern | None:
+def _compile(patterns: list[str] | None, where: str | Path, name: str,
+             lazy: bool = False) -> regex.Pattern | rulescreen.LazyPattern | None:
     if not patterns:
         return None
+    source = "|".join(f"(?:{p})" for p in patterns)
+    if lazy:
+        return rulescreen.LazyPattern(source, regex.IGNORECASE, regex.compile)
     try:
-        return regex.compile("|".join(f"(?:{p})" for p in patterns), regex.IGNORECASE)
+        return regex.compile(source, regex.IGNORECASE)
     except regex.error as error:
         raise RuleError(f"{where}: [{name}] has a bad pattern: {error}") from None
 
@@ -201,7 +217,7 @@ def load_rules(languages: tuple[str, ...] = (), extra_files: tuple[str, ...] = (
             continue
         if languages and stem != "common" and stem not in languages:
             continue
-        rules += load_pack(text=entry.read_text(encoding="utf-8"), source=stem)
+        rules += load_pack(text=entry.read_text(encoding="utf-8"), source=stem, lazy=True)
     for path in extra_files:
         rules += load_pack(path)
     return tuple(rules)
@@ -455,6 +471,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     A block is kept when its smoothed log-odds reach the page's threshold, or, inside the main
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
+    Between the first and the last block so kept, a block is kept down to the threshold less
+    :data:`_SPAN_MARGIN` (:func:`span_kept`).
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
     block is itself doubtful.  In a prose region, the prose lines the model doubts may be kept
     (:func:`prose_kept`).  A heading just before the first kept block is kept as its title.
@@ -472,6 +490,7 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
+    keep_array |= span_kept(keep_array, values, threshold - _SPAN_MARGIN)
     if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
         keep_array |= prose_kept(blocks, keep_array, in_region)
     first = int(np.argmax(keep_array))
@@ -487,6 +506,22 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     changes = list(map(_new_change, zip(itertools.repeat("boilerplate"), rules, map(_TEXT_OF, gone),
                                         itertools.repeat(""), map(_LINE_OF, gone))))
     return keep, changes, scores, rows
+
+
+def span_kept(keep: np.ndarray, values: np.ndarray, floor: float) -> np.ndarray:
+    """The blocks from the first to the last one ``keep`` keeps whose smoothed log-odds
+    (``values``) reach ``floor``: the main text runs from its first kept block to its last, and
+    a block inside it needs less evidence than one outside.
+
+    >>> keep = np.array([False, True, False, False, True, False])
+    >>> span_kept(keep, np.array([0.5, 2.0, -0.5, -3.0, 1.0, 0.9]), -1.0).tolist()
+    [False, True, True, False, True, False]
+    """
+    inside = np.zeros(len(keep), dtype=bool)
+    kept = np.flatnonzero(keep)
+    if len(kept):
+        inside[kept[0]:kept[-1] + 1] = True
+    return inside & (values >= floor)
 
 
 def prose_lines(texts: list[str]) -> np.ndarray:
@@ -709,8 +744,8 @@ def _label_of(line: str) -> str:
     """A label line (at most _LABEL_MAX characters) without the marks it may end with ("Post a
     comment!", "Share:"), so that a ``lines`` pattern written for the bare label matches it too.
 
-    >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …")
-    ('Post a comment', 'Share this', 'Leave a Reply')
+    >>> _label_of("Post a comment!"), _label_of("Share this:"), _label_of("Leave a Reply …"), _label_of("Post a comment »")
+    ('Post a comment', 'Share this', 'Leave a Reply', 'Post a comment')
     """
     return _LABEL_END.sub("", line)
 

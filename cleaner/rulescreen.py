@@ -19,7 +19,7 @@ import re
 from bisect import bisect_right
 from itertools import accumulate
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 try:  # Python 3.11+
     from re import _constants as _sre
@@ -38,6 +38,9 @@ _LONGEST = 48
 # starts), or by pieces of this length shared by the phrases it may hold anywhere ("cookie" for
 # the cookie notices of every language), each looked for once in the whole document.
 _PIECE = 6
+# A document of at most this many lines is screened line by line (:func:`rules_for`: set
+# look-ups, no regex), so that cleaning a short text does not compile the trie of all the starts.
+_FEW_LINES = 32
 # More alternatives than this are not spelled out (the literal read so far is kept instead).
 _MOST_LITERALS = 256
 # A character class is spelled out when it is this small (``[:：]``, ``[.!]``).
@@ -61,6 +64,43 @@ def fold(text: str) -> str:
     return text.casefold()
 
 
+class LazyPattern:
+    """A regular expression compiled when it is first used: a process that cleans one short text
+    needs few of the patterns the rules and the screen hold, and compiling them all would be
+    most of its start-up.
+
+    >>> pattern = LazyPattern("^share this")
+    >>> pattern.pattern, pattern.search("Share this") is None, pattern.search("share this story") is not None
+    ('^share this', True, True)
+    """
+
+    __slots__ = ("pattern", "_flags", "_compile", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0, compile: Callable = re.compile):
+        self.pattern, self._flags, self._compile, self._compiled = pattern, flags, compile, None
+
+    def compiled(self):
+        """The compiled pattern (compiled now if it was not yet)."""
+        if self._compiled is None:
+            self._compiled = self._compile(self.pattern, self._flags)
+        return self._compiled
+
+    def search(self, string: str, *args):
+        return self.compiled().search(string, *args)
+
+    def match(self, string: str, *args):
+        return self.compiled().match(string, *args)
+
+    def __reduce__(self):  # sent to another process uncompiled
+        return LazyPattern, (self.pattern, self._flags, self._compile)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LazyPattern) and (self.pattern, self._flags) == (other.pattern, other._flags)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self._flags))
+
+
 class Screen(NamedTuple):
     """What a line must hold for each rule (by its position in the rule list) to match it."""
 
@@ -68,7 +108,7 @@ class Screen(NamedTuple):
     starts: dict[int, dict[str, frozenset[int]]]  # by length: the folded line's start -> rules
     pieces: dict[str, frozenset[int]]             # folded text anywhere in the line -> rules
     everywhere: frozenset[int]                    # rules that cannot be screened: every line
-    begins: re.Pattern | None = None              # matches a folded line that begins with one
+    begins: LazyPattern | None = None             # matches a folded line that begins with one
     #                                               of the (untruncated) starts or is a whole
 
 
@@ -104,7 +144,7 @@ def build_screen(patterns: list[tuple[int, str, bool]]) -> Screen:
     pieces: dict[str, set[int]] = {}
     for word, piece in _pieces(list(words)).items():
         pieces.setdefault(piece, set()).update(words[word])
-    begins = re.compile(_trie([(text, False) for text in full_starts] + [(text, True) for text in wholes]))
+    begins = LazyPattern(_trie([(text, False) for text in full_starts] + [(text, True) for text in wholes]))
     return Screen(_frozen(wholes),
                   {length: _frozen(begins) for length, begins in sorted(starts.items())},
                   _frozen(pieces), frozenset(everywhere), begins)
@@ -155,7 +195,7 @@ def _screen_from_json(data: dict) -> Screen:
 
     return Screen(table(data["wholes"]), {int(length): table(found) for length, found in data["starts"]},
                   table(data["pieces"]), frozenset(data["everywhere"]),
-                  None if data["begins"] is None else re.compile(data["begins"]))
+                  None if data["begins"] is None else LazyPattern(data["begins"]))
 
 
 def _trie(keys: list[tuple[str, bool]]) -> str:
@@ -394,12 +434,14 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None) -> 
     """
     if screen.everywhere:
         return [True] * len(texts)
+    if len(texts) <= _FEW_LINES:
+        return [bool(rules_for(text, screen, reach)) for text in texts]
     heads = texts if reach is None else [text[:reach] for text in texts]
     document = fold("\n".join(heads))
     folded = document.split("\n")
     if len(folded) != len(texts):  # a text holding a line break: the screen does not apply
         return [True] * len(texts)
-    begins = screen.begins.match  # type: ignore[union-attr]
+    begins = screen.begins.compiled().match  # type: ignore[union-attr]
     found = [begins(line) is not None for line in folded]
     lines_starting = None
     for piece in screen.pieces:

@@ -6,6 +6,7 @@ import re
 import sys
 
 import pytest
+import regex
 
 from cleaner import CleanerConfig, explain
 from cleaner.boilerplate import RuleError, load_pack, load_rules
@@ -65,6 +66,15 @@ def test_the_seed_mojibake_repair_is_shown_with_its_codec():
     assert "<mark>โ€”</mark>" in line.group(1)
     assert "<del>โ€”</del> → <ins>—</ins>" in line.group(1)
     assert "read as <b>cp874</b>: <code>mojibake:cp874</code>" in line.group(1)
+
+
+def test_every_shipped_pattern_compiles():
+    # The shipped packs are compiled on first use; a user's file at once (tests/test_stages.py).
+    patterns = [pattern for rule in load_rules() for pattern in (rule.lines, rule.spans, rule.openings)
+                if pattern is not None]
+    assert len(patterns) > 80
+    for pattern in patterns:
+        assert isinstance(pattern.compiled(), regex.Pattern)  # compiling raises no error
 
 
 def test_every_shipped_rule_has_a_family_and_a_description():
