@@ -112,8 +112,10 @@ _REGION_MARGIN = 0.25
 # model's threshold (docs/quality.md, "Blocks between kept ones").
 _SPAN_MARGIN = 0.5
 # On a page whose best block is itself doubtful (a product grid, a list of teasers), the threshold
-# is at most this far below the best block's log-odds.
-_BELOW_BEST = 2.0
+# is at most this far below the best block's log-odds (2.0 until the blocks between kept ones
+# were kept: with them, a page the model doubts throughout kept changing its edges pass after
+# pass, and 2.5 settles it in as few passes as before, with more of its text; docs/quality.md).
+_BELOW_BEST = 2.5
 _IN_REGION = blockmodel.feature_names().index("in_region")
 # Prose lines: a line of a story, a dialogue, an answer, ends like a sentence (a final mark, then
 # closing quotes and brackets of any script) or opens a quotation or a line of speech.
@@ -576,7 +578,7 @@ def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
 
     >>> model = blockmodel.Model([], [], -0.5, 0.25)
     >>> page_threshold(model, np.array([-4.0, 3.5, 0.2])), page_threshold(model, np.array([-4.0, 0.5, -1.0]))
-    (-0.5, -1.5)
+    (-0.5, -2.0)
     """
     if not len(values):
         return model.threshold

@@ -181,6 +181,8 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("返回顶部", "navigation"),
     ("You may also be interested in:", "related_links"),
     ("Read Next", "related_links"),
+    ("This site uses various technologies, as described in our Privacy Policy, for personalization, "
+     "measuring website use and performance, and advertising.", "cookie_notice"),
     ("Post a comment »", "comment_form"),
     ("Share on Facebook View Block's Instagram Share on LinkedIn Share on Pinterest", "share_prompt"),
 ])
