@@ -609,12 +609,14 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     # The rules read a whole line only when it is short, and otherwise its first _EDGE characters.
     reach = max(_EDGE, config.phrase_line_max_words * _LONGEST_WORD)
     heads = texts if not passed else [texts[i] for i in new]
-    screened = rulescreen.screen_lines(heads, ruleset.screen, reach)
+    present: set[str] = set()  # the screen's pieces these blocks hold: the only ones to look for in one
+    screened = rulescreen.screen_lines(heads, ruleset.screen, reach, present)
     # A label ending in marks is also screened bare, as the rules read it (_label_of).
     marked = [position for position, text in enumerate(heads)
               if len(text) <= _LABEL_MAX and text[-1:] in _LABEL_MARKS and not screened[position]]
     if marked:
-        bare = rulescreen.screen_lines([_label_of(heads[position]) for position in marked], ruleset.screen, reach)
+        bare = rulescreen.screen_lines([_label_of(heads[position]) for position in marked], ruleset.screen, reach,
+                                       present)
         for position, suspect in zip(marked, bare):
             screened[position] = suspect
     # The blocks that are not simply kept: repeated labels, and those the screen points to.
@@ -643,7 +645,7 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
                 labels.append(len(kept))
                 kept.append(block)
                 continue
-        verdict = _apply_rules(block, ruleset, config, reach)
+        verdict = _apply_rules(block, ruleset, config, reach, present)
         if key in repeated and verdict.keep and not verdict.changes:
             assert labels is not None
             passed[block.text] = key
@@ -705,14 +707,16 @@ def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -
     return start
 
 
-def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: int) -> Verdict:
+def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: int,
+                 present: set[str] | None = None) -> Verdict:
     """The rules in order on one block; those its screen rules out cannot match and are skipped
-    (a span rule that cuts the block has the rest screened again)."""
+    (a span rule that cuts the block has the rest screened again, for every piece: the cut may
+    join text into one).  ``present``: the screen's pieces the block may hold, None for any."""
     text = block.text
     changes: list[Change] = []
     short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
-    candidates, bare = _candidates(text, short, ruleset, reach)
+    candidates, bare = _candidates(text, short, ruleset, reach, present)
     for position, rule in enumerate(ruleset.rules):
         if position not in candidates:
             continue
@@ -732,13 +736,15 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
     return Verdict(True, text, changes)
 
 
-def _candidates(text: str, short: bool, ruleset: RuleSet, reach: int) -> tuple[frozenset[int], str]:
+def _candidates(text: str, short: bool, ruleset: RuleSet, reach: int,
+                present: set[str] | None = None) -> tuple[frozenset[int], str]:
     """The rules the screen lets try ``text``, and the text as the ``lines`` patterns also read
-    it: a short label without its end marks (:func:`_label_of`)."""
-    candidates = rulescreen.rules_for(text, ruleset.screen, reach)
+    it: a short label without its end marks (:func:`_label_of`).  ``present``: the screen's
+    pieces ``text`` may hold (None for any)."""
+    candidates = rulescreen.rules_for(text, ruleset.screen, reach, present)
     bare = _label_of(text) if short and len(text) <= _LABEL_MAX else text
     if bare != text:
-        candidates = candidates | rulescreen.rules_for(bare, ruleset.screen, reach)
+        candidates = candidates | rulescreen.rules_for(bare, ruleset.screen, reach, present)
     return candidates, bare
 
 

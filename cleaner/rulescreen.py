@@ -421,9 +421,12 @@ def _class_chars(items: list) -> list[str] | None:
     return chars
 
 
-def screen_lines(texts: list[str], screen: Screen, reach: int | None = None) -> list[bool]:
+def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
+                 present: set[str] | None = None) -> list[bool]:
     """For each text (one line each), whether a rule behind ``screen`` could match it, when
-    the rules look at no more than the first ``reach`` characters of a text.
+    the rules look at no more than the first ``reach`` characters of a text.  ``present`` (a
+    set) gains the screen's pieces the texts may hold, for :func:`rules_for` to look only for
+    those in one of them.
 
     >>> screen = build_screen([(0, r"^share this\\b", False), (1, r"\\bwe use cookies\\b", False),
     ...                        (2, r"^tweet$", False)])
@@ -432,14 +435,18 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None) -> 
     >>> screen_lines(["Yes, we use cookies.", "Tweet it"], screen, reach=6)
     [False, False]
     """
-    if screen.everywhere:
-        return [True] * len(texts)
-    if len(texts) <= _FEW_LINES:
+    if screen.everywhere or len(texts) <= _FEW_LINES:
+        if present is not None:
+            present.update(screen.pieces)
+        if screen.everywhere:
+            return [True] * len(texts)
         return [bool(rules_for(text, screen, reach)) for text in texts]
     heads = texts if reach is None else [text[:reach] for text in texts]
     document = fold("\n".join(heads))
     folded = document.split("\n")
     if len(folded) != len(texts):  # a text holding a line break: the screen does not apply
+        if present is not None:
+            present.update(screen.pieces)
         return [True] * len(texts)
     begins = screen.begins.compiled().match  # type: ignore[union-attr]
     found = [begins(line) is not None for line in folded]
@@ -448,6 +455,8 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None) -> 
         at = document.find(piece)
         if at < 0:
             continue
+        if present is not None:
+            present.add(piece)
         if lines_starting is None:
             lines_starting = list(accumulate(map((1).__add__, map(len, folded)), initial=0))
         while at >= 0:
@@ -457,8 +466,11 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None) -> 
     return found
 
 
-def rules_for(text: str, screen: Screen, reach: int | None = None) -> frozenset[int]:
-    """The rules (positions) that could match ``text``, of those behind ``screen``.
+def rules_for(text: str, screen: Screen, reach: int | None = None,
+              pieces: set[str] | None = None) -> frozenset[int]:
+    """The rules (positions) that could match ``text``, of those behind ``screen``; ``pieces``:
+    the only pieces of the screen ``text`` may hold (:func:`screen_lines`'s ``present`` for
+    the document it screened), None for any.
 
     >>> screen = build_screen([(0, r"^share this\\b", False), (1, r"\\bwe use cookies\\b", False)])
     >>> sorted(rules_for("Share this: we use cookies", screen))
@@ -471,9 +483,10 @@ def rules_for(text: str, screen: Screen, reach: int | None = None) -> frozenset[
     found.update(screen.wholes.get(line, ()))
     for length, begins in screen.starts.items():
         found.update(begins.get(line[:length], ()))
-    for piece, rules in screen.pieces.items():
+    table = screen.pieces
+    for piece in table if pieces is None else pieces:
         if piece in line:
-            found.update(rules)
+            found.update(table[piece])
     return frozenset(found)
 
 
