@@ -102,6 +102,10 @@ _MAX_GUESSES = 3
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
+# A title holds two words, or this many characters of Chinese or Japanese, written without
+# spaces (a menu item there is two to six: "検索", "お問い合わせ"; Korean spaces its words).
+_TITLE_WIDE_CHARS = 8
+_WIDE_CHARS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
 # The block model's decision: inside the main region a block is kept down to the model's
 # threshold less this margin (log-odds).
 _REGION_MARGIN = 0.25
@@ -695,13 +699,23 @@ def _main_keep(blocks: list[Block], page: blockstats.Page | None, params: segmen
     return keep, changes, scores
 
 
+def _has_words(text: str) -> bool:
+    """Whether ``text`` holds two words or more, or, in Chinese or Japanese (written without
+    spaces: a run of characters reads as one word), :data:`_TITLE_WIDE_CHARS` characters.
+
+    >>> _has_words("Pier repairs"), _has_words("Home"), _has_words("世界人権宣言の全文を読む"), _has_words("お問い合わせ")
+    (True, False, True, False)
+    """
+    return len(_WORD.findall(text)) >= 2 or len(_WIDE_CHARS.findall(text)) >= _TITLE_WIDE_CHARS
+
+
 def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -> int:
     """Move ``start`` back to a heading among the few blocks before it, if there is one."""
     for index in range(start - 1, max(-1, start - 1 - _TITLE_REACH), -1):
         text = blocks[index].text
         if scored[index].kind == "nav":
             break
-        if len(text) <= _TITLE_MAX and len(_WORD.findall(text)) >= 2 and not _SENTENCE_END.search(text) \
+        if len(text) <= _TITLE_MAX and _has_words(text) and not _SENTENCE_END.search(text) \
                 and scored[index].kind in ("fragment", "near-good", "bad", "good"):
             return index
     return start

@@ -420,6 +420,15 @@ def test_a_page_without_capitals_loses_its_menu_and_footer_and_keeps_its_paragra
         assert line not in kept, line
 
 
+@pytest.mark.parametrize("name, title", [("ja-news.txt", "世界人権宣言の全文を読む"), ("zh-news.txt", "世界人权宣言全文"),
+                                         ("ko-news.txt", "세계인권선언 전문")])
+def test_the_title_of_a_page_without_capitals_stays(name, title):
+    # A heading just before the text is its title; in Japanese and Chinese its run of
+    # characters is one "word" of \w+, so it is counted by its characters.
+    kept = cleaner.clean((FIXTURES / "caseless" / name).read_text(encoding="utf-8"), format="text").splitlines()
+    assert title in kept
+
+
 def test_an_english_page_in_lower_case_loses_its_menu_and_footer():
     text = page(MENU + ["Bike lanes for the whole city"] + PARAGRAPHS_EN +
                 ["Tags", "Transport", "City", "© 2024 Example Media. All rights reserved."]).lower()
