@@ -580,15 +580,15 @@ def _load_ensemble() -> EnsembleModel | None:
     return EnsembleModel(base, trees, data["threshold"], data["smooth"], data.get("keep_agreed", False))
 
 
-def agreed(row, block_threshold: float) -> bool:
-    """Whether the two sources agree that a line (one row of :func:`ensemble_features`) is main
-    text: trafilatura's text holds the whole line and the text track's block model keeps it.
-    The ensemble arbitrates where they disagree; where they agree the line stays.
+def agreed(rows: np.ndarray, block_threshold: float) -> np.ndarray:
+    """Whether the two sources agree that each line (one row of :func:`ensemble_features` each)
+    is main text: trafilatura's text holds the whole line and the text track's block model keeps
+    it.  The ensemble arbitrates where they disagree; where they agree the line stays.
 
-    >>> agreed([1.0, 1.0] + [0.0] * 8 + [2.0], 0.0), agreed([1.0, 0.5] + [0.0] * 8 + [2.0], 0.0)
-    (True, False)
+    >>> agreed(np.array([[1.0, 1.0] + [0.0] * 8 + [2.0], [1.0, 0.5] + [0.0] * 8 + [2.0]]), 0.0).tolist()
+    [True, False]
     """
-    return row[_OWN_IN_TEXT] >= 1.0 and row[_BLOCK_MODEL] >= block_threshold
+    return (rows[:, _OWN_IN_TEXT] >= 1.0) & (rows[:, _BLOCK_MODEL] >= block_threshold)
 
 
 def ensemble_keep(model: EnsembleModel, texts: list[str], text: str, structure: np.ndarray,
@@ -608,8 +608,7 @@ def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: lis
     if model.keep_agreed and len(rows):
         block_model = blockmodel.load_model()
         block_threshold = block_model.threshold if block_model is not None else 0.0
-        held = ((rows[:, _OWN_IN_TEXT] >= 1.0) & (rows[:, _BLOCK_MODEL] >= block_threshold)).tolist()
-        keep = [k or h for k, h in zip(keep, held)]
+        keep = [k or h for k, h in zip(keep, agreed(rows, block_threshold).tolist())]
     return with_heading(keep, texts, rows)
 
 
