@@ -151,33 +151,41 @@ def build_screen(patterns: list[tuple[int, str, bool]]) -> Screen:
 
 
 # The layout of a saved screen (see cached_screen): a file of another layout is built anew.
-_SAVED_LAYOUT = 1
+_SAVED_LAYOUT = 2
 
 
 def cached_screen(patterns: list[tuple[int, str, bool]], path: Path | None) -> Screen:
     """:func:`build_screen` of ``patterns``, read from the JSON file ``path`` when it holds the
     screen of these very patterns, else built and saved there for the next process (reading the
     literals of every pattern is most of a short run's start-up).  A file that cannot be read
-    or written is ignored; ``path`` None builds the screen.
+    or written is ignored, and so is one whose screen is not the one saved (its own digest: the
+    trie in it is compiled only when first used, too late to find it broken); ``path`` None
+    builds the screen.
     """
     if path is None:
         return build_screen(patterns)
     digest = hashlib.sha256(json.dumps([_SAVED_LAYOUT, patterns]).encode("ascii")).hexdigest()
     try:
         saved = json.loads(path.read_text(encoding="ascii"))
-        if saved["digest"] == digest:
+        if saved["digest"] == digest and saved["content"] == _digest_of(saved["screen"]):
             return _screen_from_json(saved["screen"])
-    except (OSError, ValueError, KeyError, TypeError, re.error):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     screen = build_screen(patterns)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-        temporary.write_text(json.dumps({"digest": digest, "screen": _screen_to_json(screen)}), encoding="ascii")
+        content = _screen_to_json(screen)
+        temporary.write_text(json.dumps({"digest": digest, "content": _digest_of(content), "screen": content}),
+                             encoding="ascii")
         temporary.replace(path)  # whole files only, for processes reading it at the same time
     except OSError:
         pass
     return screen
+
+
+def _digest_of(content: dict) -> str:
+    return hashlib.sha256(json.dumps(content).encode("ascii")).hexdigest()
 
 
 def _screen_to_json(screen: Screen) -> dict:

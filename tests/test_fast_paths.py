@@ -7,6 +7,7 @@ ftfy's own ``is_bad``, the regex package's substitutions over the whole text.
 from __future__ import annotations
 
 import importlib
+import json
 
 import ftfy.badness
 import regex
@@ -189,6 +190,11 @@ def test_a_saved_screen_is_the_screen_built(tmp_path, monkeypatch):
     fewer = patterns[: len(patterns) // 2]
     assert rulescreen.cached_screen(fewer, path) == rulescreen.build_screen(fewer)
     path.write_text("{not json", encoding="utf-8")
+    assert rulescreen.cached_screen(patterns, path) == built
+    # a saved screen that is not the one written (a broken trie: compiled only when first used)
+    saved = json.loads(path.read_text(encoding="ascii"))
+    saved["screen"]["begins"] = "(?:share"
+    path.write_text(json.dumps(saved), encoding="ascii")
     assert rulescreen.cached_screen(patterns, path) == built
     assert rulescreen.cached_screen(patterns, None) == built
 
