@@ -185,6 +185,16 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
      "measuring website use and performance, and advertising.", "cookie_notice"),
     ("Post a comment »", "comment_form"),
     ("Share on Facebook View Block's Instagram Share on LinkedIn Share on Pinterest", "share_prompt"),
+    ("You need to enable JavaScript to run this app.", "script_notice"),
+    ("JavaScript is disabled. For a better experience, please enable JavaScript in your browser before proceeding.",
+     "script_notice"),
+    ("This site requires JavaScript to run correctly.", "script_notice"),
+    ("This browser is no longer supported.", "script_notice"),
+    ("In Ihrem Browser ist Javascript deaktiviert.", "script_notice"),
+    ("Bitte aktivieren Sie JavaScript in Ihrem Browser.", "script_notice"),
+    ("Veuillez activer JavaScript.", "script_notice"),
+    ("Włącz obsługę języka JavaScript, aby strona działała prawidłowo.", "script_notice"),
+    ("JavaScriptを有効にしてください。", "script_notice"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
@@ -197,6 +207,9 @@ def test_phrase_packs_name_the_category(line, rule):
     "Vorheriger beitragsfreier Monat",
     "Skip to the end of the story and you will find that the council kept its promise after all.",
     "Back to top form, the team won its third match in a row on Saturday night.",
+    "You need JavaScript to build this app because the framework is written in it and nothing else will do.",
+    "Enable JavaScript in Chrome",
+    "JavaScript is a programming language that runs in every browser.",
 ])
 def test_prose_like_a_phrase_rule_stays(line):
     assert line not in removed_by(page([line] + PARAGRAPHS_EN))
