@@ -195,6 +195,12 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("Veuillez activer JavaScript.", "script_notice"),
     ("Włącz obsługę języka JavaScript, aby strona działała prawidłowo.", "script_notice"),
     ("JavaScriptを有効にしてください。", "script_notice"),
+    ("You are using an out of date browser. It may not display this or other websites correctly.", "script_notice"),
+    ("Loading...", "navigation"),
+    ("Wird geladen …", "navigation"),
+    ("Click to expand...", "navigation"),
+    ("Improve this answer", "navigation"),
+    ("(opens in new tab)", "navigation"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
@@ -210,6 +216,7 @@ def test_phrase_packs_name_the_category(line, rule):
     "You need JavaScript to build this app because the framework is written in it and nothing else will do.",
     "Enable JavaScript in Chrome",
     "JavaScript is a programming language that runs in every browser.",
+    "Loading the truck took three hours.",
 ])
 def test_prose_like_a_phrase_rule_stays(line):
     assert line not in removed_by(page([line] + PARAGRAPHS_EN))
