@@ -206,6 +206,11 @@ def part_of(page_id: str) -> str:
     return "pick" if int(hashlib.md5(page_id.encode()).hexdigest(), 16) % 100 < 30 else "fit"
 
 
+def half_of(page_id: str) -> int:
+    """0 or 1: the half of the tune split a page belongs to, for cross-fitting (``--half``)."""
+    return int(hashlib.sha1(page_id.encode()).hexdigest(), 16) % 2
+
+
 def source_digest() -> str:
     """A digest of the code and rules that make the blocks and their features: a cache made
     before any of them changed is not reused."""
@@ -254,12 +259,15 @@ SMOOTHS = (0.0, 0.25, 0.5)
 THRESHOLDS = [x / 8 for x in range(-12, 7)]
 
 _candidate: list = []
+_recall_weight = [0.0]  # the recall weight the candidate models decode with (--recall-weight)
 
 
-def _use_stages(stages: list[dict]) -> None:
+def _use_stages(stages: list[dict], recall_weight: float = 0.0) -> None:
     """Pool initializer: the boilerplate stage of this worker reads the candidate ``stages``
-    instead of the shipped model (with the threshold and smoothing of each decoding tried)."""
+    instead of the shipped model (with the threshold and smoothing of each decoding tried, and
+    ``recall_weight``)."""
     _candidate[:] = [blockmodel._trees(stage) for stage in stages]
+    _recall_weight[0] = recall_weight
 
 
 def decode_page(page: dict) -> list[tuple[int, int, int]]:
@@ -275,7 +283,7 @@ def decode_page(page: dict) -> list[tuple[int, int, int]]:
     try:
         for smooth in SMOOTHS:
             for threshold in THRESHOLDS:
-                model = blockmodel.Model(names, _candidate, threshold, smooth)
+                model = blockmodel.Model(names, _candidate, threshold, smooth, _recall_weight[0])
                 blockmodel.load_model = blockmodel.load_caseless_model = lambda model=model: model
                 blocks, _ = boilerplate.filter_blocks(page["split"], DEFAULT_CONFIG)
                 text = write.render(blocks)
@@ -396,6 +404,9 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--l2", type=float, default=0.0)
     parser.add_argument("--min-recall", type=float, default=0.85)
+    parser.add_argument("--recall-weight", type=float, default=0.0,
+                        help="the model's recall weight: its pages' thresholds may fall for expected "
+                             "recall (cleaner.boilerplate.expected_threshold; 0: never)")
     parser.add_argument("--traf-weight", type=float, default=0.0,
                         help="weight of a traf-dev tune page's snippet-labelled blocks (a wcxb page weighs 1)")
     parser.add_argument("--traf-share", type=float, default=0.0,
@@ -405,6 +416,9 @@ def main(argv=None):
     parser.add_argument("--lowercase", action="store_true",
                         help="train the model of pages without capitals (cleaner/models/blocks_caseless.json) "
                              "on every page in lower case")
+    parser.add_argument("--half", type=int, choices=(0, 1), default=None,
+                        help="fit on this half of the tune pages instead of the fit part (for "
+                             "bench/cross_fit.py; the decoding is chosen on the other half)")
     parser.add_argument("--refit", action="store_true",
                         help="once the decoding is chosen, fit the shipped trees on all tune pages")
     parser.add_argument("--out", type=Path, default=None,
@@ -418,21 +432,26 @@ def main(argv=None):
 
     data, traf = load(args.workers)
     names = blockmodel.feature_names()
-    fit = [p for p in data if part_of(p["id"]) == "fit"]
-    pick = [p for p in data if part_of(p["id"]) == "pick"]
-    traf_fit = [p for p in traf if part_of(p["id"]) == "fit"]
-    traf_pick = [p for p in traf if part_of(p["id"]) == "pick"]
+    if args.half is None:
+        part = part_of
+    else:  # fitted on one half, the decoding chosen on the other (bench/cross_fit.py)
+        def part(page_id: str) -> str:
+            return "fit" if half_of(page_id) == args.half else "pick"
+    fit = [p for p in data if part(p["id"]) == "fit"]
+    pick = [p for p in data if part(p["id"]) == "pick"]
+    traf_fit = [p for p in traf if part(p["id"]) == "fit"]
+    traf_pick = [p for p in traf if part(p["id"]) == "pick"]
     from multiprocessing import Pool
     with Pool(max(1, args.workers)) as pool:
         copies = [p for p in pool.map(cleaned_copy, data, chunksize=8) if len(p["texts"]) >= 6]
-    fit_copies = [p for p in copies if part_of(p["id"][:-len("#clean")]) == "fit"]
+    fit_copies = [p for p in copies if part(p["id"][:-len("#clean")]) == "fit"]
     print(f"fit: {len(fit)} + {len(fit_copies)} clean copies + {len(traf_fit)} traf-dev pages; "
           f"pick: {len(pick)} + {len(traf_pick)} traf-dev pages", file=sys.stderr)
     start = time.perf_counter()
     stages = train(fit + fit_copies, traf_fit, args)
     print(f"trained in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     start = time.perf_counter()
-    with Pool(max(1, args.workers), initializer=_use_stages, initargs=(stages,)) as pool:
+    with Pool(max(1, args.workers), initializer=_use_stages, initargs=(stages, args.recall_weight)) as pool:
         counts = pool.map(decode_page, [{key: page[key] for key in ("split", "gold", "snippets") if key in page}
                                         for page in pick + traf_pick], chunksize=4)
     print(f"decodings tried in {time.perf_counter() - start:.0f}s", file=sys.stderr)
@@ -456,6 +475,7 @@ def main(argv=None):
     if args.refit:
         stages = train(data + copies, traf, args)
     exported = {"features": names, "stages": stages, "threshold": threshold, "smooth": smooth,
+                "recall_weight": args.recall_weight,
                 "trained": {"pages": len(data if args.refit else fit), "traf_pages": len(traf if args.refit else traf_fit),
                             "stages": len(stages), "trees": args.trees, "trees2": args.trees2 or args.trees, "depth": args.depth,
                             "traf_weight": args.traf_weight, "pick_f1": round(f1, 4),

@@ -498,6 +498,7 @@ class Model(NamedTuple):
     stages: list[tuple[float, Forest]]  # (starting log-odds, trees) per stage
     threshold: float                    # keep a block when its smoothed log-odds reach this
     smooth: float                       # weight of each neighbour's log-odds in the smoothing
+    recall_weight: float = 0.0          # lower a page's threshold for expected recall (0: never)
 
 
 def _trees(stage: dict) -> tuple[float, Forest]:
@@ -522,7 +523,7 @@ def _shipped_model(name: str, trainer: str) -> Model | None:
     if data is None:
         return None
     return Model(data["features"], [_trees(stage) for stage in data["stages"]], data["threshold"],
-                 data["smooth"])
+                 data["smooth"], data.get("recall_weight", 0.0))
 
 
 @functools.lru_cache(maxsize=1)

@@ -13,8 +13,9 @@ Two kinds of evidence, each named in the trace when it removes something:
   density in the page's language, punctuation, position, the region score below) give each
   block a probability of being main text; blocks below the page's threshold (the model's,
   a little lower inside the main region below, lower on a page where the model doubts every
-  block) are removed as ``block_model:<probability>``; when the main region is prose (most of
-  its lines end like sentences or open a line of speech), the prose lines the model doubts are
+  block or whose doubtful blocks are likely enough, together, to hold much of its main text)
+  are removed as ``block_model:<probability>``; when the main region is prose (most of its
+  lines end like sentences or open a line of speech), the prose lines the model doubts are
   kept where they sit between kept blocks, and all of them on a page the region covers: the
   short lines of a dialogue, a story, an interview (:func:`prose_kept`); a page written
   without capitals (Korean, Chinese, Japanese, a page in lower case: :func:`blockmodel.is_caseless`)
@@ -121,6 +122,7 @@ _SPAN_MARGIN = 0.5
 # pass, and 2.5 settles it in as few passes as before, with more of its text; docs/quality.md).
 _BELOW_BEST = 2.5
 _IN_REGION = blockmodel.feature_names().index("in_region")
+_LOG_WORDS = blockmodel.feature_names().index("log_words")
 # Prose lines: a line of a story, a dialogue, an answer, ends like a sentence (a final mark, then
 # closing quotes and brackets of any script) or opens a quotation or a line of speech.
 _PROSE_FINAL_MARKS = frozenset(".!?…。！？؟।")
@@ -480,7 +482,8 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     Between the first and the last block so kept, a block is kept down to the threshold less
     :data:`_SPAN_MARGIN` (:func:`span_kept`).
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
-    block is itself doubtful.  In a prose region, the prose lines the model doubts may be kept
+    block is itself doubtful or whose doubtful blocks are likely enough, together, to hold much
+    of its main text.  In a prose region, the prose lines the model doubts may be kept
     (:func:`prose_kept`).  A heading just before the first kept block is kept as its title.
     """
     if scores is None:
@@ -492,7 +495,7 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     matrix = blockmodel.rows_matrix(rows, scores, lang, params)
     values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, matrix), model.smooth))
     in_region = matrix[:, _IN_REGION] > 0
-    threshold = page_threshold(model, values)
+    threshold = page_threshold(model, values, np.expm1(matrix[:, _LOG_WORDS]))
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)
     if not keep_array.any():
         return (*_main_keep(blocks, page, params, lang, scores), rows)
@@ -575,18 +578,51 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
     return np.cumsum(edges[:-1]) > 0
 
 
-def page_threshold(model: blockmodel.Model, values: np.ndarray) -> float:
-    """The threshold for a page whose blocks have the smoothed log-odds ``values``: the
-    model's, or :data:`_BELOW_BEST` below the page's best block when that is lower (a page
-    where the model doubts every block, such as a product grid, keeps its likeliest blocks).
+def page_threshold(model: blockmodel.Model, values: np.ndarray, words: np.ndarray) -> float:
+    """The threshold for a page whose blocks have the smoothed log-odds ``values`` and hold
+    ``words`` words: the model's, or lower when either of these is (the lowest):
+
+    * :data:`_BELOW_BEST` below the page's best block: a page where the model doubts every
+      block, such as a product grid, keeps its likeliest blocks;
+    * with a model that gives its ``recall_weight``, :func:`expected_threshold`: the page's
+      doubtful blocks are kept when they are likely enough, together, to hold much of its
+      main text (a list inside an article, doubted line by line).
 
     >>> model = blockmodel.Model([], [], -0.5, 0.25)
-    >>> page_threshold(model, np.array([-4.0, 3.5, 0.2])), page_threshold(model, np.array([-4.0, 0.5, -1.0]))
+    >>> words = np.array([30.0, 30.0, 30.0, 30.0])
+    >>> page_threshold(model, np.array([-4.0, 3.5, 0.2, -0.8]), words), page_threshold(model, np.array([-4.0, 0.5, -1.0, -2.2]), words)
     (-0.5, -2.0)
+    >>> values, words = np.array([2.0, -0.8, -0.8, -0.8, -0.8]), np.array([10.0, 50.0, 50.0, 50.0, 50.0])
+    >>> page_threshold(model, values, words), page_threshold(model._replace(recall_weight=0.65), values, words)
+    (-0.5, -0.8)
     """
     if not len(values):
         return model.threshold
-    return min(model.threshold, float(values.max()) - _BELOW_BEST)
+    threshold = min(model.threshold, float(values.max()) - _BELOW_BEST)
+    if model.recall_weight:
+        threshold = min(threshold, expected_threshold(values, words, model.recall_weight))
+    return threshold
+
+
+def expected_threshold(values: np.ndarray, words: np.ndarray, recall_weight: float) -> float:
+    """The threshold on the log-odds ``values`` of a page's blocks that keeps the blocks best
+    for the expected precision of what is kept plus ``recall_weight`` times its expected recall,
+    each block weighing its ``words`` and being main text with the probability its log-odds give.
+
+    The blocks are taken likeliest first: after some of them, the expected precision is their
+    mean probability (by words) and the expected recall their share of the page's expected
+    main text.  A block that adds little recall for much doubt stops the count.
+
+    >>> words = np.array([50.0, 50.0, 50.0, 50.0])
+    >>> expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 0.65), expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 1.0)
+    (2.0, 0.0)
+    """
+    order = np.argsort(-values, kind="stable")
+    weights = np.maximum(words[order], 1.0)
+    likely = 1.0 / (1.0 + np.exp(-np.clip(values[order], -30.0, 30.0)))
+    expected = np.cumsum(weights * likely)
+    gain = expected / np.cumsum(weights) + recall_weight * expected / expected[-1]
+    return float(values[order[int(np.argmax(gain))]])
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
