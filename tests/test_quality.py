@@ -224,6 +224,13 @@ def test_prose_like_a_phrase_rule_stays(line):
     assert line not in removed_by(page([line] + PARAGRAPHS_EN))
 
 
+@pytest.mark.parametrize("word", ["Loading", "Laden", "Загрузка"])
+def test_a_word_alone_that_a_script_placeholder_shares_is_not_taken_for_one(word):
+    # "Laden" is also a shop, "Загрузка" a download: only with the dots is it the placeholder
+    assert removed_by(page(PARAGRAPHS_EN[:1] + [word] + PARAGRAPHS_EN[1:])).get(word) != "navigation"
+    assert removed_by(page(PARAGRAPHS_EN[:1] + [word + "..."] + PARAGRAPHS_EN[1:])).get(word + "...") == "navigation"
+
+
 def test_prose_mentioning_cookies_stays():
     line = ("The bakery explained in a long interview that we use cookies from an old family recipe, "
             "baked every morning before dawn, and that the recipe has not changed in forty years, even "
