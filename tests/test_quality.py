@@ -203,6 +203,8 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("(opens in new tab)", "navigation"),
     ("Post A Comment — I'd Love To Hear From You!", "comment_form"),
     ("Subscribe to the Acme Newsletter and win one of 50 vouchers!", "newsletter"),
+    ("Sie könnten auch an folgenden Artikeln interessiert sein", "related_links"),
+    ("Beitragsbild: Titelseite der Zeitung vom 2.4.2019, Ausriss.", "credit"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
