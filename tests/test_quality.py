@@ -179,6 +179,9 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("本文へスキップ", "navigation"),
     ("본문 바로가기", "navigation"),
     ("返回顶部", "navigation"),
+    ("上一篇：联合国大会开幕", "navigation"),
+    ("이전글", "navigation"),
+    ("URL복사", "share_prompt"),
     ("You may also be interested in:", "related_links"),
     ("Read Next", "related_links"),
     ("This site uses various technologies, as described in our Privacy Policy, for personalization, "
@@ -449,6 +452,14 @@ def test_a_page_without_capitals_loses_its_menu_and_footer_and_keeps_its_paragra
         assert paragraph in kept
     for line in lines[:7] + lines[-3:]:
         assert line not in kept, line
+
+
+@pytest.mark.parametrize("name, line", [("zh-news.txt", "上一篇：联合国大会开幕"), ("zh-news.txt", "下一篇：人权报告发布"),
+                                        ("ja-news.txt", "前の記事"), ("ko-news.txt", "기사 공유하기"),
+                                        ("ko-news.txt", "댓글을 입력하세요")])
+def test_the_links_and_prompts_after_the_text_of_a_page_without_capitals_go(name, line):
+    kept = cleaner.clean((FIXTURES / "caseless" / name).read_text(encoding="utf-8"), format="text").splitlines()
+    assert line not in kept
 
 
 @pytest.mark.parametrize("name, title", [("ja-news.txt", "世界人権宣言の全文を読む"), ("zh-news.txt", "世界人权宣言全文"),
