@@ -55,3 +55,23 @@ def test_bytes_give_text_or_a_clear_error(data):
         assert str(error).startswith("x: ") or isinstance(error, ExtractError)
     else:
         assert isinstance(result.text, str)
+
+
+# A page of blocks: each block's smoothed log-odds and its words.
+BLOCKS = st.lists(st.tuples(st.floats(-8.0, 8.0), st.integers(0, 300)), min_size=1, max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(BLOCKS, st.floats(0.0, 3.0), st.floats(0.01, 3.0))
+def test_a_heavier_recall_weight_never_raises_the_expected_threshold(blocks, weight, more):
+    # The count of blocks kept maximises precision plus weight times recall, and recall only
+    # grows with the count: a heavier weight keeps at least as many blocks.
+    import numpy as np
+
+    from cleaner.boilerplate import expected_threshold
+    values = np.array([value for value, _ in blocks])
+    words = np.array([float(count) for _, count in blocks])
+    light = expected_threshold(values, words, weight)
+    heavy = expected_threshold(values, words, weight + more)
+    assert light in values and heavy in values
+    assert heavy <= light
