@@ -37,9 +37,7 @@ from cleaner import blockmodel  # noqa: E402
 
 def _use_model(path: str, knobs: dict) -> None:
     """Pool initializer: this worker's text track reads the model at ``path`` with ``knobs``."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    model = blockmodel.Model(data["features"], [blockmodel._trees(stage) for stage in data["stages"]],
-                             knobs["threshold"], knobs["smooth"], knobs["recall_weight"])
+    model = blockmodel.model_of(json.loads(Path(path).read_text(encoding="utf-8")))._replace(**knobs)
     blockmodel.load_model = lambda: model
 
 

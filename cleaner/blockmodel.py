@@ -518,12 +518,15 @@ def read_model_file(name: str, features: list[str], trainer: str) -> dict | None
     return data
 
 
-def _shipped_model(name: str, trainer: str) -> Model | None:
-    data = read_model_file(name, feature_names(), trainer)
-    if data is None:
-        return None
+def model_of(data: dict) -> Model:
+    """The :class:`Model` a model file holds (its JSON read as ``data``)."""
     return Model(data["features"], [_trees(stage) for stage in data["stages"]], data["threshold"],
                  data["smooth"], data.get("recall_weight", 0.0))
+
+
+def _shipped_model(name: str, trainer: str) -> Model | None:
+    data = read_model_file(name, feature_names(), trainer)
+    return None if data is None else model_of(data)
 
 
 @functools.lru_cache(maxsize=1)
@@ -665,11 +668,10 @@ def probability(value: float) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, value))))
 
 
-def probabilities(values) -> list[float]:
-    """:func:`probability` of each value.
+def probabilities(values) -> np.ndarray:
+    """:func:`probability` of each value, all at once.
 
-    >>> probabilities([0.0, 100.0])
+    >>> probabilities([0.0, 100.0]).tolist()
     [0.5, 0.9999999999999065]
     """
-    exp = math.exp
-    return [1.0 / (1.0 + exp(-value)) for value in np.clip(np.asarray(values, dtype=float), -30.0, 30.0).tolist()]
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(values, dtype=float), -30.0, 30.0)))

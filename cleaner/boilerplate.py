@@ -619,8 +619,7 @@ def expected_threshold(values: np.ndarray, words: np.ndarray, recall_weight: flo
     """
     order = np.argsort(-values, kind="stable")
     weights = np.maximum(words[order], 1.0)
-    likely = 1.0 / (1.0 + np.exp(-np.clip(values[order], -30.0, 30.0)))
-    expected = np.cumsum(weights * likely)
+    expected = np.cumsum(weights * blockmodel.probabilities(values[order]))
     gain = expected / np.cumsum(weights) + recall_weight * expected / expected[-1]
     return float(values[order[int(np.argmax(gain))]])
 
