@@ -670,6 +670,7 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
         passed.update(zip(texts, keys))
     kept: list[Block] = []
     changes: list[Change] = []
+    verdicts: dict[str, Verdict] = {}  # a text the page repeats goes through the rules once
     done = 0
     for index in special:
         kept += blocks[done:index]
@@ -684,7 +685,11 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
                 labels.append(len(kept))
                 kept.append(block)
                 continue
-        verdict = _apply_rules(block, ruleset, config, reach, present)
+        verdict = verdicts.get(block.text)
+        if verdict is None:
+            verdict = verdicts[block.text] = _apply_rules(block, ruleset, config, reach, present)
+        elif verdict.changes:  # the same changes, on this block's line
+            verdict = verdict._replace(changes=[change._replace(line=block.line) for change in verdict.changes])
         if key in repeated and verdict.keep and not verdict.changes:
             assert labels is not None
             passed[block.text] = key
@@ -766,9 +771,11 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
     short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
         len(_WORD.findall(text)) <= config.phrase_line_max_words
     candidates, bare = _candidates(text, short, ruleset, reach, present)
-    for position, rule in enumerate(ruleset.rules):
-        if position not in candidates:
-            continue
+    # The candidates in rule order, the only rules read (a cut replaces those after it).
+    pending = sorted(candidates, reverse=True)
+    while pending:
+        position = pending.pop()
+        rule = ruleset.rules[position]
         if rule.lines is not None and short and (rule.lines.search(text) or bare != text and rule.lines.search(bare)) or \
                 rule.openings is not None and rule.openings.match(text[:_EDGE]):
             return Verdict(False, text, changes + [Change("boilerplate", rule.name, text, "", block.line)])
@@ -781,6 +788,7 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
                 return Verdict(False, cut, changes)
             if cut != text:
                 candidates, bare = _candidates(cut, short, ruleset, reach)
+                pending = sorted((later for later in candidates if later > position), reverse=True)
             text = cut
     return Verdict(True, text, changes)
 
@@ -829,13 +837,16 @@ def _repeated_short_lines(keys: list[str | None], config: CleanerConfig) -> set[
     ...                       DEFAULT_CONFIG)
     {'pcloud premium'}
     """
-    counts = Counter(key for key in keys if key is not None)
+    counts = Counter(keys)
+    counts.pop(None, None)  # (counted in C, the blocks too long for a label dropped after)
     return {
         key for key, count in counts.items()
         if count > 1 and _is_label(key, config.repeated_line_max_words)
     }
 
 
+# The same labels recur on every pass over a page, and on many pages.
+@functools.lru_cache(maxsize=4096)
 def _is_label(key: str, max_words: int) -> bool:
     words = _WORD.findall(key)
     return (0 < len(words) <= max_words and len(key) <= _LABEL_MAX and _HAS_LETTER.search(key) is not None

@@ -457,7 +457,7 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
             present.update(screen.pieces)
         return [True] * len(texts)
     begins = screen.begins.compiled().match  # type: ignore[union-attr]
-    found = [begins(line) is not None for line in folded]
+    found = list(map(bool, map(begins, folded)))  # (a match is true)
     lines_starting = None
     for piece in screen.pieces:
         at = document.find(piece)
@@ -492,9 +492,8 @@ def rules_for(text: str, screen: Screen, reach: int | None = None,
     for length, begins in screen.starts.items():
         found.update(begins.get(line[:length], ()))
     table = screen.pieces
-    for piece in table if pieces is None else pieces:
-        if piece in line:
-            found.update(table[piece])
+    for piece in filter(line.__contains__, table if pieces is None else pieces):  # the search in C
+        found.update(table[piece])
     return frozenset(found)
 
 
