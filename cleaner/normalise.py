@@ -11,23 +11,23 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+import numpy as np
 import regex
 
+from . import blockstats
 from .trace import Change
 
 # Control characters carry no text; tab and newline are white space and handled apart.
 # (The standard library's engine runs these simple passes over whole documents several times
-# faster; its \s differs from the regex package's only at \x1c-\x1f, removed just before.)
+# faster than the regex package's.)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ufeff]")
 _LINE_BREAK = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _LINE_BREAKS = ("\r", "\u2028", "\u2029", "\x85")
-_SPACE_RUN = re.compile(r"[^\S\n][^\S\n]+|\t")  # two or more white spaces, or a tab
-_SPACES = re.compile(r"  +")
 # White space other than the space and line breaks, once control characters are gone (every
 # character str.isspace accepts, which is what \s means to the standard engine, lies below U+3001).
 _OTHER_SPACE = re.compile("[%s]" % "".join(
     char for char in map(chr, range(0x3001)) if char.isspace() and char not in " \n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"))
-_RUN_SPACE = frozenset(_OTHER_SPACE.pattern[1:-1] + " \t")  # what _SPACE_RUN folds
+_RUN_SPACE = frozenset(_OTHER_SPACE.pattern[1:-1] + " \t")  # the white space left but the line break
 _LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
 _SENTENCE_END = regex.compile(r"[.!?:;…。！？”\"')\]»]$")
 
@@ -50,11 +50,45 @@ def normalise_characters(text: str) -> str:
         text = _LINE_BREAK.sub("\n", text)
     if _CONTROL.search(text):
         text = _CONTROL.sub("", text)
-    if "\t" in text or _has_space_run(text):
-        text = _SPACE_RUN.sub(" ", text)
-    elif "  " in text:  # the space is the only white space left
-        text = _SPACES.sub(" ", text)
+    if "\t" in text or "  " in text or _OTHER_SPACE.search(text):
+        text = fold_space_runs(text)
     return _nfc(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _run_space_table() -> np.ndarray:
+    """Whether each code point up to U+3000 is in :data:`_RUN_SPACE` (the last entry, False,
+    stands for every code point above)."""
+    table = np.zeros(0x3002, dtype=bool)
+    table[[ord(char) for char in _RUN_SPACE]] = True
+    return table
+
+
+def fold_space_runs(text: str) -> str:
+    """Each run of two or more white spaces other than the line break, and each tab, as one
+    space (the text holding no control character nor line break but the newline).  The runs are
+    found over the whole text at once from its code points.
+
+    >>> fold_space_runs("a  b\\tc \\xa0d\\xa0e\\u3000\\u3000f\\n  g")
+    'a b c d\\xa0e f\\n g'
+    """
+    codes = blockstats.code_points(text)
+    space = np.zeros(len(codes) + 2, dtype=bool)
+    space[1:-1] = _run_space_table()[np.minimum(codes, 0x3001)]
+    edges = np.flatnonzero(space[1:] != space[:-1])  # where runs of white space start and end
+    starts, ends = edges[0::2], edges[1::2]
+    folded = (ends - starts > 1) | (codes[starts] == ord("\t"))
+    if not folded.any():
+        return text
+    starts, ends = starts[folded], ends[folded]
+    # Each folded run keeps its first character, made a space; the others are dropped (marked
+    # by the run's edges and a running sum).
+    inside = np.zeros(len(codes) + 1, dtype=np.intp)
+    inside[starts + 1] += 1
+    inside[ends] -= 1
+    codes = codes.copy()
+    codes[starts] = ord(" ")
+    return codes[np.cumsum(inside[:-1]) == 0].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 # NFC is applied to a long text this many characters (and up to the next line break) at a time.
@@ -80,20 +114,6 @@ def _nfc(text: str) -> str:
         pieces.append(unicodedata.normalize("NFC", text[start:end]))
         start = end
     return "".join(pieces)
-
-
-def _has_space_run(text: str) -> bool:
-    """Whether two white spaces other than the line break meet, one of them not the space (the
-    other spaces are rare, so they are found first and only their neighbours are looked at).
-
-    >>> _has_space_run("a\xa0b  c"), _has_space_run("a \xa0b"), _has_space_run("a\u3000\\nb")
-    (False, True, False)
-    """
-    for match in _OTHER_SPACE.finditer(text):
-        start, end = match.span()
-        if end < len(text) and text[end] in _RUN_SPACE or start and text[start - 1] in _RUN_SPACE:
-            return True
-    return False
 
 
 def split_blocks(text: str, *, unwrap: bool = True) -> tuple[list[Block], list[Change]]:
