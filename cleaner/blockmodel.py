@@ -20,6 +20,7 @@ import functools
 import json
 import math
 import operator
+import threading
 from collections import Counter
 from importlib import resources
 from typing import NamedTuple
@@ -575,8 +576,9 @@ def ensemble(base: float, trees: Forest, rows) -> list[float]:
     return ensemble_array(base, trees, np.asarray(rows, dtype=float)).tolist()
 
 
-# Rows walked and summed at once (by steps of _ROWS_PER_STEP): memory stays bounded on a page of a
-# million blocks.
+# Rows walked at once: the walk's arrays (trees times rows) stay in the processor's cache, which
+# makes a row cost a third less than in chunks of thousands, and memory stays bounded on a page
+# of a million blocks.
 _ROWS_AT_ONCE = 512
 
 
@@ -591,11 +593,20 @@ def ensemble_array(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     return _walk(base, trees, rows)
 
 
-# Within a chunk, the trees are walked this many rows at a time: the step's features and the
-# arrays of its gathers (trees times rows) are then small enough to stay in the processor's
-# nearest caches through the levels, which makes the walk about a third faster than over the
-# whole chunk at once.
-_ROWS_PER_STEP = 64
+# The walk's arrays are kept from one walk to the next, one set per thread: arrays of this size
+# made afresh for every walk are memory the allocator maps anew each time, and the page faults of
+# its first writes cost as much as the walk's own gathers when other work runs between walks.
+_WORK = threading.local()
+
+
+def _work_array(name: str, shape: tuple[int, int], dtype=float) -> np.ndarray:
+    """An array of ``shape`` (contents undefined) in this thread's kept storage for ``name``,
+    which grows to the largest size asked for."""
+    size = shape[0] * shape[1]
+    kept = _WORK.__dict__.get(name)
+    if kept is None or len(kept) < size:
+        kept = _WORK.__dict__[name] = np.empty(size, dtype=dtype)
+    return kept[:size].reshape(shape)
 
 
 def _walk(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
@@ -608,47 +619,25 @@ def _walk(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     [2.5, 4.5, 10.5]
     """
     n = len(rows)
+    # The features column by column, with a column of zeros after them for the leaves' tests:
+    # the value a node tests for a row is at (its column) * n + (the row).
+    table = _work_array("table", (trees.columns + 1, n))
+    table[:trees.columns] = rows[:, :trees.columns].T
+    table[trees.columns] = 0.0
+    flat = table.ravel()
+    column_start = trees.feature * n
+    row = np.arange(n)
     roots = (np.arange(trees.trees) * (len(trees.value) // trees.trees))[:, None]
-    root_feature, root_right, root_limit = trees.feature[roots[:, 0]], trees.right[roots], trees.threshold[roots]
-    # The base, then the leaf each tree gives each row.
-    totals = np.empty((trees.trees + 1, n))
-    totals[0] = base
-    step = 0
-    for start in range(0, n, _ROWS_PER_STEP):
-        end = min(n, start + _ROWS_PER_STEP)
-        if end - start != step:  # the first step, or the last and shorter one
-            step = end - start
-            # The step's features column by column, with a column of zeros after them for the
-            # leaves' tests: the value a node tests for a row is at (its column) * step + (the row).
-            table = np.zeros((trees.columns + 1, step))
-            column_start, row = trees.feature * step, np.arange(step)
-            arrays = _walk_arrays(trees.trees, step)
-        table[:trees.columns] = rows[start:end, :trees.columns].T
-        node = root_right - (table[root_feature] <= root_limit)
-        leaves = _descend(trees, table.ravel(), column_start, row, node, *arrays)
-        trees.value.take(leaves, out=totals[1:, start:end], mode="clip")
-    # Summed tree by tree from the base, in order, as a running sum does (a reduction down the
-    # first axis of a C-ordered array adds whole rows in turn; tests/test_quality.py checks it
-    # against a walk in plain Python).  The sum is made over all the rows at once, as before the
-    # walk went by steps (a single row is summed otherwise, and must stay so).
-    return np.add.reduce(totals, axis=0)
-
-
-def _walk_arrays(count: int, rows: int) -> tuple[np.ndarray, ...]:
-    """The arrays :func:`_descend` works in, for ``count`` trees and ``rows`` rows."""
-    shape = (count, rows)
-    return np.empty(shape, dtype=np.intp), np.empty(shape, dtype=np.intp), np.empty(shape), np.empty(shape), \
-        np.empty(shape, dtype=bool)
-
-
-def _descend(trees: Forest, flat: np.ndarray, column_start: np.ndarray, row: np.ndarray, node: np.ndarray,
-             spare: np.ndarray, index: np.ndarray, values: np.ndarray, limits: np.ndarray,
-             left: np.ndarray) -> np.ndarray:
-    """The leaves the trees reach from ``node`` (trees times rows, the nodes of the second level)
-    for the rows ``row`` of the flat feature table of a step, walked in the arrays given (of that
-    shape): one gather per level ("clip" lets take write into them directly; every index is in
-    range)."""
     threshold, right = trees.threshold, trees.right
+    shape = (trees.trees, n)
+    node, spare, index = (_work_array(name, shape, np.intp) for name in ("node", "spare", "index"))
+    values, limits = _work_array("values", shape), _work_array("limits", shape)
+    left = _work_array("left", shape, bool)
+    # One gather per level, trees down the first axis and rows along the second, into the kept
+    # arrays ("clip" lets take write into them directly; every index is in range).
+    table.take(trees.feature[roots[:, 0]], axis=0, out=values, mode="clip")
+    np.less_equal(values, threshold[roots], out=left)
+    np.subtract(right[roots], left, out=node)
     for _ in range(trees.depth - 1):
         column_start.take(node, out=index, mode="clip")
         index += row
@@ -658,7 +647,13 @@ def _descend(trees: Forest, flat: np.ndarray, column_start: np.ndarray, row: np.
         right.take(node, out=spare, mode="clip")
         np.subtract(spare, left, out=spare)
         node, spare = spare, node
-    return node
+    # Summed tree by tree from the base, in order, as a running sum does (a reduction down the
+    # first axis of a C-ordered array adds whole rows in turn; tests/test_quality.py checks it
+    # against a walk in plain Python).
+    totals = _work_array("totals", (trees.trees + 1, n))
+    totals[0] = base
+    trees.value.take(node, out=totals[1:], mode="clip")
+    return np.add.reduce(totals, axis=0)
 
 
 def log_odds(model: Model, rows) -> list[float]:
