@@ -44,6 +44,13 @@ expected recall of what is kept is highest (:func:`cleaner.boilerplate.expected_
 was chosen with ``bench/cross_fit.py``, which scores a decoding on every tune page with two models
 fitted on one half each (``--half``; docs/quality.md, "Expected recall").
 
+``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
+the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
+refit the trees on the blocks changed rules leave (the rules run before the model).  A refit
+changes the block model's log-odds, which the HTML block ensemble reads as a feature
+(``bench/train_html.py``): retrain that ensemble with it (docs/quality.md, "Platform texts by
+rule").
+
 Measured (full pipeline on the pick part of tune, 308 wcxb-dev and 90 traf-dev pages no variant
 was fitted on; wcxb-dev shingle F1 / articles / traf-dev snippet F1): the earlier model 0.773 /
 0.876 / 0.856; retrained on the current blocks, one stage 0.770 / 0.872 / 0.856; plus traf-dev
@@ -339,8 +346,9 @@ def fit_stage(rows, y, w, args, monotonic=None, trees=None):
     y = np.array(y, dtype=int)
     w = np.array(w, dtype=np.float64)
     model = HistGradientBoostingClassifier(monotonic_cst=monotonic, max_iter=trees or args.trees, max_depth=args.depth,
-                                           learning_rate=args.learning_rate, max_leaf_nodes=2 ** args.depth,
-                                           min_samples_leaf=40, l2_regularization=args.l2,
+                                           learning_rate=args.learning_rate,
+                                           max_leaf_nodes=args.leaves or 2 ** args.depth,
+                                           min_samples_leaf=args.min_leaf, l2_regularization=args.l2,
                                            early_stopping=False, random_state=0)
     model.fit(X, y, sample_weight=w / w.mean())
     exported = export(model, [])
@@ -412,6 +420,12 @@ def main(argv=None):
     parser.add_argument("--depth", type=int, default=4)
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--l2", type=float, default=0.0)
+    parser.add_argument("--leaves", type=int, default=None, help="leaves per tree at most (default: 2 ** depth)")
+    parser.add_argument("--min-leaf", type=int, default=40, help="rows in a leaf at least")
+    parser.add_argument("--no-grid", action="store_true",
+                        help="skip the decoding grid and keep the shipped model's decoding (for the "
+                             "half-fits of bench/cross_fit.py, which sets the decoding itself, or with "
+                             "--refit to refit the shipped trees on blocks made by changed rules)")
     parser.add_argument("--min-recall", type=float, default=0.85)
     parser.add_argument("--recall-weight", type=float, default=0.0,
                         help="the model's recall weight: its pages' thresholds may fall for expected "
@@ -459,6 +473,13 @@ def main(argv=None):
     start = time.perf_counter()
     stages = train(fit + fit_copies, traf_fit, args)
     print(f"trained in {time.perf_counter() - start:.0f}s", file=sys.stderr)
+    if args.no_grid:
+        shipped = blockmodel.load_model()
+        if args.refit:
+            stages = train(data + copies, traf, args)
+        _write(args, names, stages, shipped.threshold, shipped.smooth, len(data if args.refit else fit),
+               len(traf if args.refit else traf_fit), {})
+        return
     start = time.perf_counter()
     with Pool(max(1, args.workers), initializer=_use_stages, initargs=(stages, args.recall_weight)) as pool:
         counts = pool.map(decode_page, [{key: page[key] for key in ("split", "gold", "snippets") if key in page}
@@ -483,12 +504,20 @@ def main(argv=None):
           f"smooth {smooth}", file=sys.stderr)
     if args.refit:
         stages = train(data + copies, traf, args)
+    _write(args, names, stages, threshold, smooth, len(data if args.refit else fit), len(traf if args.refit else traf_fit),
+           {"pick_f1": round(f1, 4), "pick_recall": round(r, 4), "pick_traf_f1": round(tf1, 4)})
+
+
+def _write(args, names: list[str], stages: list[dict], threshold: float, smooth: float, pages: int,
+           traf_pages: int, scores: dict) -> None:
+    """The model file: its stages, decoding and how it was trained."""
     exported = {"features": names, "stages": stages, "threshold": threshold, "smooth": smooth,
                 "recall_weight": args.recall_weight,
-                "trained": {"pages": len(data if args.refit else fit), "traf_pages": len(traf if args.refit else traf_fit),
-                            "stages": len(stages), "trees": args.trees, "trees2": args.trees2 or args.trees, "depth": args.depth,
-                            "traf_weight": args.traf_weight, "pick_f1": round(f1, 4),
-                            "pick_recall": round(r, 4), "pick_traf_f1": round(tf1, 4)}}
+                "trained": {"pages": pages, "traf_pages": traf_pages, "stages": len(stages), "trees": args.trees,
+                            "trees2": args.trees2 or args.trees, "depth": args.depth,
+                            "leaves": args.leaves or 2 ** args.depth, "min_leaf": args.min_leaf,
+                            "learning_rate": args.learning_rate, "l2": args.l2,
+                            "traf_weight": args.traf_weight, **scores}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 

@@ -750,15 +750,27 @@ def _has_words(text: str) -> bool:
 
 
 def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -> int:
-    """Move ``start`` back to a heading among the few blocks before it, if there is one."""
+    """Move ``start`` back to a heading among the few blocks before it, if there is one.  When
+    ``start`` is among the page's first few blocks and the blocks before that heading are
+    headings too, the page opens with them (a title, a date line, a section heading): they are
+    all kept."""
+    nearest = start
     for index in range(start - 1, max(-1, start - 1 - _TITLE_REACH), -1):
-        text = blocks[index].text
         if scored[index].kind == "nav":
             break
-        if len(text) <= _TITLE_MAX and _has_words(text) and not _SENTENCE_END.search(text) \
-                and scored[index].kind in ("fragment", "near-good", "bad", "good"):
-            return index
-    return start
+        if _is_heading(blocks[index].text, scored[index]):
+            nearest = index
+            break
+    if 0 < nearest < start <= _TITLE_REACH and \
+            all(scored[index].kind != "nav" and _is_heading(blocks[index].text, scored[index]) for index in range(nearest)):
+        return 0
+    return nearest
+
+
+def _is_heading(text: str, scored: segment.Scored) -> bool:
+    """Whether a block reads as a heading: short, two words or more, no sentence end."""
+    return len(text) <= _TITLE_MAX and _has_words(text) and not _SENTENCE_END.search(text) \
+        and scored.kind in ("fragment", "near-good", "bad", "good")
 
 
 def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: int,

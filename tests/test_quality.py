@@ -208,6 +208,35 @@ def test_german_page_uses_german_stopwords_and_german_phrases():
     ("Subscribe to the Acme Newsletter and win one of 50 vouchers!", "newsletter"),
     ("Sie könnten auch an folgenden Artikeln interessiert sein", "related_links"),
     ("Beitragsbild: Titelseite der Zeitung vom 2.4.2019, Ausriss.", "credit"),
+    ("Necessary cookies are absolutely essential for the website to function properly. This category only "
+     "includes cookies that ensure basic functionalities and security features of the website.", "cookie_notice"),
+    ("Cookie Duration Description", "cookie_notice"),
+    ("_ga 2 years Google Analytics sets this cookie to calculate visitor, session and campaign data.",
+     "cookie_notice"),
+    ("vuid 1 year 1 month 4 days Vimeo installs this cookie to collect tracking information.", "cookie_notice"),
+    ("Thank you! Your submission has been received!", "form_notice"),
+    ("Oops! Something went wrong while submitting the form.", "form_notice"),
+    ("This site is protected by reCAPTCHA and the Google Privacy Policy and Terms of Service apply.", "form_notice"),
+    ("Please be sure to answer the question. Provide details and share your research!", "comment_form"),
+    ("Making statements based on opinion; back them up with references or personal experience.", "comment_form"),
+    ("Asked 14 years, 10 months ago", "post_meta"),
+    ("Viewed 6k times", "post_meta"),
+    ("55.4k 24 gold badges 197 silver badges 315 bronze badges", "post_meta"),
+    ("answered Feb 12, 2011 at 1:01", "post_meta"),
+    ("You must log in or register to reply here.", "comment_form"),
+    ("We process your data to deliver content or advertisements and measure the delivery of such content or "
+     "advertisements to extract insights about our website.", "cookie_notice"),
+    ("Measure content performance 33 partners can use this purpose", "cookie_notice"),
+    ("Hot Network Questions", "navigation"),
+    ("Do Not Sell or Share My Personal Information", "cookie_notice"),
+    ("* indicates required", "form_notice"),
+    ("Press ← or → to navigate between chapters", "navigation"),
+    ("Your browser does not support the video tag.", "script_notice"),
+    ("Last edited: Jul 9, 2022", "post_meta"),
+    ("You must log in to answer this question.", "comment_form"),
+    ("#12", "post_meta"),
+    ("3 replies", "post_meta"),
+    ("Quote", "comment_form"),
 ])
 def test_phrase_packs_name_the_category(line, rule):
     rules = removed_by(page([line] + PARAGRAPHS_EN))
@@ -224,6 +253,9 @@ def test_phrase_packs_name_the_category(line, rule):
     "Enable JavaScript in Chrome",
     "JavaScript is a programming language that runs in every browser.",
     "Loading the truck took three hours.",
+    "The Session object allows you to persist certain parameters across requests. It also persists cookies "
+    "across all requests made from the Session instance.",
+    "Cookies 2 years ago were baked by hand, and the bakery used a recipe that nobody wrote down.",
 ])
 def test_prose_like_a_phrase_rule_stays(line):
     assert line not in removed_by(page([line] + PARAGRAPHS_EN))
@@ -495,3 +527,20 @@ def test_the_lists_between_the_paragraphs_of_a_long_review_stay():
         assert line in kept, line
     menu = text.splitlines()[:5]
     assert len(menu) == 5 and not kept & set(menu)
+
+
+def test_the_headings_a_page_opens_with_are_kept_with_its_text():
+    # a title, a date line and a section heading, then the text: the title is the first of them
+    from cleaner import boilerplate
+    from cleaner.segment import Scored
+    texts = ["Universal Declaration of Human Rights", "Resolution 217 A of 10 December 1948", "Preamble",
+             "Whereas recognition of the inherent dignity of all members of the human family is the foundation."]
+    blocks = [Block(line, text) for line, text in enumerate(texts, 1)]
+    heading, prose = Scored(30, 0.2, -0.2, "fragment"), Scored(90, 0.5, 2.0, "good")
+    assert boilerplate._with_title(blocks, [heading, heading, heading, prose], 2) == 0
+    assert boilerplate._with_title(blocks, [heading, heading, heading, prose], 3) == 0
+    # a menu link first: the page does not open with the headings, only the nearest one is kept
+    assert boilerplate._with_title(blocks, [Scored(20, 0.0, -1.0, "nav"), heading, heading, prose], 2) == 1
+    # headings further into the page than the title step reaches: only the nearest one
+    blocks = [Block(1, "Site Name Here")] + [Block(line + 1, block.text) for line, block in enumerate(blocks, 1)]
+    assert boilerplate._with_title(blocks, [heading, heading, heading, heading, prose], 4) == 2  # "Preamble": one word
