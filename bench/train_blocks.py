@@ -48,8 +48,9 @@ fitted on one half each (``--half``; docs/quality.md, "Expected recall").
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
 refit the trees on the blocks changed rules leave (the rules run before the model).  A refit
 changes the block model's log-odds, which the HTML block ensemble reads as a feature
-(``bench/train_html.py``): retrain that ensemble with it (docs/quality.md, "Platform texts by
-rule").
+(``bench/train_html.py``): retrain that ensemble with it (the ensemble's file records the digest
+of the block model's trees, and a test fails when they differ; docs/quality.md, "Platform texts
+by rule").
 
 Measured (full pipeline on the pick part of tune, 308 wcxb-dev and 90 traf-dev pages no variant
 was fitted on; wcxb-dev shingle F1 / articles / traf-dev snippet F1): the earlier model 0.773 /

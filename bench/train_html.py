@@ -269,7 +269,10 @@ def main(argv=None):
         exported = {"features": names, "source": extract.ENSEMBLE_EXTRACTION, "stages": [stage],
                     "threshold": threshold, "smooth": smooth, "keep_agreed": keep_agreed,
                     "trained": {"pages": len(tune), "trees": args.trees, "depth": args.depth,
-                                "traf_weight": args.traf_weight, "traf_share": args.traf_share}}
+                                "traf_weight": args.traf_weight, "traf_share": args.traf_share},
+                    # the block model whose log-odds the features hold (tests check it is the shipped one)
+                    "block_model": blockmodel.trees_digest(json.loads((ROOT / "cleaner" / "models" / "blocks.json")
+                                                                      .read_text(encoding="utf-8")))}
         if SOURCES[args.source] != extract.ENSEMBLE_EXTRACTION:
             sys.exit(f"not written: --source {args.source} is not extract.ENSEMBLE_EXTRACTION")
         MODEL.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")

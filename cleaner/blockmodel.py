@@ -17,6 +17,7 @@ model's threshold (chosen on the tuning split for high recall).
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import operator
@@ -517,6 +518,19 @@ def read_model_file(name: str, features: list[str], trainer: str) -> dict | None
         raise ValueError(f"cleaner/models/{name} was trained on other features; retrain it "
                          f"with {trainer}")
     return data
+
+
+def trees_digest(data: dict) -> str:
+    """A digest of the trees of a model file (its JSON read as ``data``): the HTML block ensemble
+    reads this model's log-odds as a feature and records the digest of the trees it was trained
+    with, so that a refit of these trees without retraining it is caught.
+
+    >>> model = {"stages": [{"base": 0.0, "trees": []}], "threshold": 1.0}
+    >>> trees_digest(model) == trees_digest({**model, "threshold": 2.0})
+    True
+    """
+    canonical = json.dumps(data["stages"], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:12]
 
 
 def model_of(data: dict) -> Model:

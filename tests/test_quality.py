@@ -103,6 +103,21 @@ def test_the_array_walk_of_the_trees_is_the_plain_walk_to_the_bit():
     assert walked == [_plain_walk(data["stages"][0], row) for row in rows]
 
 
+def test_the_html_ensemble_was_trained_with_the_shipped_block_model():
+    # the ensemble reads the block model's log-odds as a feature: a refit of the block model
+    # (bench/train_blocks.py) needs the ensemble retrained with it (bench/train_html.py)
+    import copy
+    import json
+    from importlib import resources
+    blocks = blockmodel.read_model_file("blocks.json", blockmodel.feature_names(), "bench/train_blocks.py")
+    html = json.loads((resources.files("cleaner") / "models" / "html_blocks.json").read_text(encoding="utf-8"))
+    assert blocks is not None
+    assert html["block_model"] == blockmodel.trees_digest(blocks), "retrain the HTML ensemble"
+    refitted = copy.deepcopy(blocks)
+    refitted["stages"][0]["trees"][0]["value"][-1] += 0.001
+    assert blockmodel.trees_digest(refitted) != html["block_model"]
+
+
 def test_a_clean_article_loses_nothing():
     text = page(["Bike lanes for the whole city"] + PARAGRAPHS_EN + PARAGRAPHS_EN[::-1])
     assert cleaner.clean(text, format="text") == text
