@@ -471,13 +471,12 @@ def main(argv=None):
     fit_copies = [p for p in copies if part(p["id"][:-len("#clean")]) == "fit"]
     print(f"fit: {len(fit)} + {len(fit_copies)} clean copies + {len(traf_fit)} traf-dev pages; "
           f"pick: {len(pick)} + {len(traf_pick)} traf-dev pages", file=sys.stderr)
+    refit_now = args.no_grid and args.refit  # no decoding to choose: straight to all tune pages
     start = time.perf_counter()
-    stages = train(fit + fit_copies, traf_fit, args)
+    stages = train(data + copies, traf, args) if refit_now else train(fit + fit_copies, traf_fit, args)
     print(f"trained in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     if args.no_grid:
         shipped = blockmodel.load_model()
-        if args.refit:
-            stages = train(data + copies, traf, args)
         _write(args, names, stages, shipped.threshold, shipped.smooth, len(data if args.refit else fit),
                len(traf if args.refit else traf_fit), {})
         return

@@ -271,8 +271,8 @@ def main(argv=None):
                     "trained": {"pages": len(tune), "trees": args.trees, "depth": args.depth,
                                 "traf_weight": args.traf_weight, "traf_share": args.traf_share},
                     # the block model whose log-odds the features hold (tests check it is the shipped one)
-                    "block_model": blockmodel.trees_digest(json.loads((ROOT / "cleaner" / "models" / "blocks.json")
-                                                                      .read_text(encoding="utf-8")))}
+                    "block_model": blockmodel.trees_digest(blockmodel.read_model_file(
+                        "blocks.json", blockmodel.feature_names(), "bench/train_blocks.py"))}
         if SOURCES[args.source] != extract.ENSEMBLE_EXTRACTION:
             sys.exit(f"not written: --source {args.source} is not extract.ENSEMBLE_EXTRACTION")
         MODEL.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -762,7 +762,7 @@ def _with_title(blocks: list[Block], scored: list[segment.Scored], start: int) -
             nearest = index
             break
     if 0 < nearest < start <= _TITLE_REACH and \
-            all(scored[index].kind != "nav" and _is_heading(blocks[index].text, scored[index]) for index in range(nearest)):
+            all(_is_heading(blocks[index].text, scored[index]) for index in range(nearest)):  # (no "nav" is one)
         return 0
     return nearest
 

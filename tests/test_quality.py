@@ -107,11 +107,10 @@ def test_the_html_ensemble_was_trained_with_the_shipped_block_model():
     # the ensemble reads the block model's log-odds as a feature: a refit of the block model
     # (bench/train_blocks.py) needs the ensemble retrained with it (bench/train_html.py)
     import copy
-    import json
-    from importlib import resources
+    from cleaner import extract
     blocks = blockmodel.read_model_file("blocks.json", blockmodel.feature_names(), "bench/train_blocks.py")
-    html = json.loads((resources.files("cleaner") / "models" / "html_blocks.json").read_text(encoding="utf-8"))
-    assert blocks is not None
+    html = blockmodel.read_model_file("html_blocks.json", extract.ensemble_names(), "bench/train_html.py")
+    assert blocks is not None and html is not None
     assert html["block_model"] == blockmodel.trees_digest(blocks), "retrain the HTML ensemble"
     refitted = copy.deepcopy(blocks)
     refitted["stages"][0]["trees"][0]["value"][-1] += 0.001
