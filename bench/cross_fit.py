@@ -60,6 +60,7 @@ def main(argv=None):
     parser.add_argument("--smooth", type=float, default=shipped.smooth)
     parser.add_argument("--recall-weight", type=float, default=shipped.recall_weight)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--pages", help="also write each page's (id, kind, dataset, counts) to this JSON file")
     args = parser.parse_args(argv)
     knobs = {"threshold": args.threshold, "smooth": args.smooth, "recall_weight": args.recall_weight}
     pages = quality.load_pages("wcxb-dev", None, "tune") + quality.load_pages("traf-dev", None, "tune")
@@ -69,6 +70,8 @@ def main(argv=None):
         others = [page for page in pages if half_of(page["id"]) != half]
         with Pool(max(1, args.workers), initializer=_use_model, initargs=(path, knobs)) as pool:
             results += pool.map(_score, others, chunksize=8)
+    if args.pages:
+        Path(args.pages).write_text(json.dumps(results), encoding="utf-8")
     by_type = defaultdict(list)
     snippets = [0, 0, 0]
     for _, kind, dataset, counts in results:

@@ -100,6 +100,12 @@ _WINDOW_SLACK = 0.125
 # language is 0.3 or more.  At most _MAX_GUESSES times (see _Passes.settle_language).
 _WEAK_LANGUAGE = 0.15
 _MAX_GUESSES = 3
+# A kept block that repeats an earlier kept block word for word is a copy when it is at least
+# this many characters long (a paragraph printed twice: a teaser the article repeats, the mobile
+# and the desktop copy of a section) or when it follows its twin directly (a card's title printed
+# twice; a line without letters, such as a closing brace of code, is never a title).  Shorter
+# repeats that stand apart are left alone: a list's spec line recurs item by item.
+_REPEAT_MIN_CHARS = 60
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
@@ -273,13 +279,15 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
     before it kept: a block's score depends only on its text and the language.  A first pass
     that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
     again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
-    A document of more than :data:`_WINDOW_BLOCKS` blocks is judged window by window
+    Each pass also drops the copies among the blocks it keeps (:func:`repeated_blocks`).  A
+    document of more than :data:`_WINDOW_BLOCKS` blocks is judged window by window
     (:func:`windows`), each window as a page.
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
     ...          "next two years, as the people of the town had asked for a long time. ") * 2
-    >>> kept, changes = filter_blocks(menu + [Block(6, story), Block(7, story), Block(8, story)])
+    >>> days = [Block(n, story.replace("Monday", day)) for n, day in enumerate(["Monday", "Tuesday", "Friday"], 6)]
+    >>> kept, changes = filter_blocks(menu + days)
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
     ([6, 7, 8], ['block_model'])
     """
@@ -291,6 +299,28 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
             changes += window_changes
         return kept, changes
     return _filter_page(blocks, config)
+
+
+def repeated_blocks(blocks: list[Block], min_chars: int = _REPEAT_MIN_CHARS) -> list[bool]:
+    """Which of ``blocks`` are copies: a block whose text an earlier block already has, when it
+    is ``min_chars`` long or more, or when it directly follows its twin and holds a letter.  The
+    first of the twins is not a copy, so dropping the copies loses nothing of the text.
+
+    >>> para = "The bridge will be built over the next two years, the council said on Monday."
+    >>> texts = [para, "Size: 43 inches", "Price", "Size: 43 inches", "Price", "Price", "}", "}", para]
+    >>> [number for number, copy in enumerate(repeated_blocks([Block(n, t) for n, t in enumerate(texts, 1)]), 1) if copy]
+    [6, 9]
+    """
+    seen: set[str] = set()
+    copies = []
+    previous = None
+    for block in blocks:
+        text = block.text
+        copy = text in seen and (len(text) >= min_chars or text == previous and _HAS_LETTER.search(text) is not None)
+        copies.append(copy)
+        seen.add(text)
+        previous = text
+    return copies
 
 
 def windows(blocks: list[Block], size: int, slack: float = _WINDOW_SLACK) -> list[tuple[int, int]]:
@@ -380,7 +410,7 @@ class _Passes:
         return True
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
-        """One pass: the phrase rules, then the region step, on ``blocks``.
+        """One pass: the phrase rules, then the region step, then the copies, on ``blocks``.
 
         The repeated labels stay on the page while the block model (or the region) reads it,
         then go (:func:`_drop_labels`): the model reads a page as it was written, list items
@@ -391,7 +421,9 @@ class _Passes:
         labels: list[int] = []
         kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
         if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
-            return _without_labels(kept, labels, changes)
+            kept, changes = _without_labels(kept, labels, changes)
+            keep, copies = _drop_copies(kept, [True] * len(kept), config)
+            return list(itertools.compress(kept, keep)), changes + copies
         if changes:
             # the rules removed or cut blocks: the known ones are not theirs (repeated labels
             # stay among the blocks, so a pass without changes has the blocks the last returned)
@@ -416,10 +448,31 @@ class _Passes:
             keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
         if labels:
             keep, removed = _drop_labels(kept, keep, removed, labels)
+        keep, copies = _drop_copies(kept, keep, config)
         if model is not None:
             self.rows = rows.take(keep)
         self.scores = _scores_of(scores, keep)
-        return list(itertools.compress(kept, keep)), changes + removed
+        return list(itertools.compress(kept, keep)), changes + removed + copies
+
+
+def _drop_copies(blocks: list[Block], keep: list[bool], config: CleanerConfig) -> tuple[list[bool], list[Change]]:
+    """The decision ``keep`` with the copies among the blocks it keeps dropped too
+    (:func:`repeated_blocks`), and their trace.  They go within the pass, so the pass after it
+    reads the page without them: cleaning the output again changes nothing, though a copy gone
+    can leave a label alone, no longer in a list."""
+    if "repeated_block" in config.disabled_rules:
+        return keep, []
+    at = [index for index, kept in enumerate(keep) if kept]
+    copies = repeated_blocks([blocks[index] for index in at])
+    if not any(copies):
+        return keep, []
+    keep = list(keep)
+    changes = []
+    for index, copy in zip(at, copies):
+        if copy:
+            keep[index] = False
+            changes.append(Change("boilerplate", "repeated_block", blocks[index].text, "", blocks[index].line))
+    return keep, changes
 
 
 def _without_labels(blocks: list[Block], labels: list[int], changes: list[Change]) -> tuple[list[Block], list[Change]]:
