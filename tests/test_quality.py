@@ -371,7 +371,8 @@ def test_copies_of_kept_blocks_go_and_the_first_of_each_stays():
 
 @pytest.mark.parametrize("page_id", ["dev-0659", "dev-0355", "dev-4071"])
 def test_a_real_page_without_its_copies_is_a_fixpoint(page_id):
-    # Removing a copy can leave a label alone, no longer in a list: the passes run again after.
+    # Removing a copy can leave a label alone, no longer in a list: the copies go within each pass,
+    # so the pass that confirms the fixpoint reads the page without them.
     text = (shared_path("bench", "wcxb-dev", "naive") / f"{page_id}.txt").read_text(encoding="utf-8")
     result = cleaner.explain(text, format="text")
     assert any(c.rule == "repeated_block" for c in result.changes)
