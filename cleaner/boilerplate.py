@@ -106,6 +106,13 @@ _MAX_GUESSES = 3
 # twice; a line without letters, such as a closing brace of code, is never a title).  Shorter
 # repeats that stand apart are left alone: a list's spec line recurs item by item.
 _REPEAT_MIN_CHARS = 60
+# A line that is one text twice, glued or with a space between, when each copy is at least this
+# long: an image's alt text and title scraped together, a card's title printed twice in one line.
+# Shorter doubles ("ha ha", "Bora Bora") are words, not copies; a copy of more than
+# _DOUBLED_MAX_CHARS (the longest seen in 2,266 doubled lines of the bench's naive texts is 774)
+# is not a caption or a title.
+_DOUBLED_MIN_CHARS = 12
+_DOUBLED_MAX_CHARS = 1000
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
@@ -285,7 +292,8 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -
 
     >>> menu = [Block(n, name) for n, name in enumerate(["Home", "News", "Sport", "Weather", "Contact"], 1)]
     >>> story = ("The council met on Monday and agreed that the new bridge will be built over the "
-    ...          "next two years, as the people of the town had asked for a long time. ") * 2
+    ...          "next two years, as the people of the town had asked for a long time. The mayor said "
+    ...          "that the work would start in the spring and that the old bridge would stay open.")
     >>> days = [Block(n, story.replace("Monday", day)) for n, day in enumerate(["Monday", "Tuesday", "Friday"], 6)]
     >>> kept, changes = filter_blocks(menu + days)
     >>> [b.line for b in kept], sorted({c.rule.split(":")[0] for c in changes})
@@ -321,6 +329,43 @@ def repeated_blocks(blocks: list[Block], min_chars: int = _REPEAT_MIN_CHARS) -> 
         seen.add(text)
         previous = text
     return copies
+
+
+def doubled_half(text: str, min_chars: int = _DOUBLED_MIN_CHARS, max_chars: int = _DOUBLED_MAX_CHARS) -> str | None:
+    """The text once, when ``text`` is one text twice, glued ("LACE-UP SHOESLACE-UP SHOES") or
+    with one space between, and that text has ``min_chars`` to ``max_chars`` characters and two
+    different words at least (a run of one word repeated is not a copy of anything); else None.
+
+    >>> doubled_half("LACE-UP SHOESLACE-UP SHOES"), doubled_half("A bowl of pasta with basil A bowl of pasta with basil")
+    ('LACE-UP SHOES', 'A bowl of pasta with basil')
+    >>> doubled_half("ha ha ha ha"), doubled_half("." * 40), doubled_half("word " * 7 + "word"), doubled_half("The cat sat. The cat sat!")
+    (None, None, None, None)
+    """
+    half = len(text) // 2
+    if not min_chars <= half <= max_chars:
+        return None
+    tail = text[half + 1:] if len(text) % 2 and text[half].isspace() else text[half:]
+    if len(tail) != half or text[:half] != tail or len(set(_WORD.findall(tail.casefold()))) < 2:
+        return None
+    return tail
+
+
+def _collapse_doubled(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
+    """``blocks`` with each doubled line (:func:`doubled_half`) once, the copy traced as removed
+    by ``doubled_line``: the block is then judged as the text it holds."""
+    if "doubled_line" in config.disabled_rules:
+        return blocks, []
+    changes = []
+    out = blocks
+    for index, block in enumerate(blocks):
+        half = doubled_half(block.text)
+        if half is None:
+            continue
+        if out is blocks:
+            out = list(blocks)
+        out[index] = Block(block.line, half)
+        changes.append(Change("boilerplate", "doubled_line", half, "", block.line))
+    return out, changes
 
 
 def windows(blocks: list[Block], size: int, slack: float = _WINDOW_SLACK) -> list[tuple[int, int]]:
@@ -410,7 +455,8 @@ class _Passes:
         return True
 
     def run(self, blocks: list[Block]) -> tuple[list[Block], list[Change]]:
-        """One pass: the phrase rules, then the region step, then the copies, on ``blocks``.
+        """One pass: the doubled lines once, the phrase rules, then the region step, then the
+        copies, on ``blocks``.
 
         The repeated labels stay on the page while the block model (or the region) reads it,
         then go (:func:`_drop_labels`): the model reads a page as it was written, list items
@@ -419,7 +465,9 @@ class _Passes:
         scores, self.scores = self.scores, None
         rows, self.rows = self.rows, None
         labels: list[int] = []
+        blocks, doubled = _collapse_doubled(blocks, config)
         kept, changes = apply_phrase_rules(blocks, config, self.passed, labels)
+        changes = doubled + changes
         if "outside_main_text" in config.disabled_rules or len(kept) - len(labels) < segment.DEFAULT_PARAMS.min_blocks:
             kept, changes = _without_labels(kept, labels, changes)
             keep, copies = _drop_copies(kept, [True] * len(kept), config)
