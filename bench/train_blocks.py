@@ -37,13 +37,15 @@ tests/test_quality.py):
 
     python bench/train_blocks.py --workers 2 --stages 2 --trees2 60 --traf-weight 3 --traf-floor 0.88 --refit
 
-The shipped file also gives the recall weight 0.8 (the script writes it with ``--recall-weight
-0.8``; the shipped trees were refitted before the option existed, and the weight was added to
-their file): a page's threshold may fall to where the expected precision plus 0.8 times the
+The shipped file also gives the recall weight 0.825 (the script writes it with ``--recall-weight
+0.825``; the shipped trees were refitted before the option existed, and the weight was added to
+their file): a page's threshold may fall to where the expected precision plus 0.825 times the
 expected recall of what is kept is highest (:func:`cleaner.boilerplate.expected_threshold`).  It
 was chosen with ``bench/cross_fit.py``, which scores a decoding on every tune page with two models
-fitted on one half each (``--half``; docs/quality.md, "Expected recall": 0.65, and "Copies of kept
-blocks": 0.8, once the boilerplate stage dropped the copies of kept blocks).
+fitted on one half each (``--half``), as the least weight tried that keeps the tune recall at 0.90
+(docs/quality.md, "Expected recall": 0.65; "Copies of kept blocks": 0.8, once the boilerplate
+stage dropped the copies of kept blocks; "Lines printed twice": 0.825, once it read a doubled
+line as its text once).
 
 ``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
