@@ -344,7 +344,10 @@ def doubled_half(text: str, min_chars: int = _DOUBLED_MIN_CHARS, max_chars: int 
     half = len(text) // 2
     if not min_chars <= half <= max_chars:
         return None
-    tail = text[half + 1:] if len(text) % 2 and text[half].isspace() else text[half:]
+    odd = len(text) % 2 and text[half].isspace()
+    if text[half + 1 if odd else half] != text[0]:  # most lines: no slices made
+        return None
+    tail = text[half + 1:] if odd else text[half:]
     if len(tail) != half or text[:half] != tail or len(set(_WORD.findall(tail.casefold()))) < 2:
         return None
     return tail
