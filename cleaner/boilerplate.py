@@ -109,7 +109,7 @@ _REPEAT_MIN_CHARS = 60
 # A line that is one text twice, glued or with a space between, when each copy is at least this
 # long: an image's alt text and title scraped together, a card's title printed twice in one line.
 # Shorter doubles ("ha ha", "Bora Bora") are words, not copies; a copy of more than
-# _DOUBLED_MAX_CHARS (the longest seen in 2,266 doubled lines of the bench's naive texts is 774)
+# _DOUBLED_MAX_CHARS (the longest seen in 2,200 doubled lines of the bench's naive texts is 774)
 # is not a caption or a title.
 _DOUBLED_MIN_CHARS = 12
 _DOUBLED_MAX_CHARS = 1000
