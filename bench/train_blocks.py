@@ -475,13 +475,14 @@ def main(argv=None):
     print(f"fit: {len(fit)} + {len(fit_copies)} clean copies + {len(traf_fit)} traf-dev pages; "
           f"pick: {len(pick)} + {len(traf_pick)} traf-dev pages", file=sys.stderr)
     refit_now = args.no_grid and args.refit  # no decoding to choose: straight to all tune pages
+    # the pages the written trees are fitted on (all tune pages with --refit)
+    trained_on = (len(data), len(traf)) if args.refit else (len(fit), len(traf_fit))
     start = time.perf_counter()
     stages = train(data + copies, traf, args) if refit_now else train(fit + fit_copies, traf_fit, args)
     print(f"trained in {time.perf_counter() - start:.0f}s", file=sys.stderr)
     if args.no_grid:
         shipped = blockmodel.load_model()
-        _write(args, names, stages, shipped.threshold, shipped.smooth, len(data if args.refit else fit),
-               len(traf if args.refit else traf_fit), {})
+        _write(args, names, stages, shipped.threshold, shipped.smooth, *trained_on, {})
         return
     start = time.perf_counter()
     with Pool(max(1, args.workers), initializer=_use_stages, initargs=(stages, args.recall_weight)) as pool:
@@ -507,7 +508,7 @@ def main(argv=None):
           f"smooth {smooth}", file=sys.stderr)
     if args.refit:
         stages = train(data + copies, traf, args)
-    _write(args, names, stages, threshold, smooth, len(data if args.refit else fit), len(traf if args.refit else traf_fit),
+    _write(args, names, stages, threshold, smooth, *trained_on,
            {"pick_f1": round(f1, 4), "pick_recall": round(r, 4), "pick_traf_f1": round(tf1, 4)})
 
 
