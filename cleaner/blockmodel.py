@@ -205,7 +205,8 @@ _CHARS_PER_WORD = 6
 def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
     """The :class:`BlockRows` of the blocks of ``page`` (``scores``: its region scores).
 
-    A block written mostly in wide characters (Han, kana, Hangul) has its word counts read as
+    A block written mostly in wide characters (Han, kana, Hangul) or in Thai (written without
+    spaces between its words) has its word counts read as
     prose of a spaced script of the same length would have them: its words are the characters
     the spaces would hold (:data:`_CHARS_PER_WORD` of its effective length), their shapes those
     of prose.  What tells its menu from its text is then its length, stopwords, punctuation and
@@ -216,7 +217,7 @@ def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
     flags = _flags(page)
     short_words = _ratio(page.word_count(lengths <= 3), n_words)
     mean_word = _ratio(page.count(blockstats.WORD), n_words)
-    wide = page.count(blockstats.WIDE)
+    wide = page.count(blockstats.WIDE) + page.count_other(blockstats.THAI)
     if wide.any():
         wide_blocks = np.flatnonzero((2 * wide >= page.count(blockstats.LETTER)) & (wide > 0))
         n_words = n_words.copy()

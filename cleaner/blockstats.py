@@ -18,7 +18,7 @@ import numpy as np
 import regex
 
 # One bit per class of character (the regex class defines it, the table caches it).
-LETTER, UPPER, DIGIT, PUNCT, WORD, SEPARATOR, HAN, KANA, HANGUL, ISUPPER = (1 << i for i in range(10))
+LETTER, UPPER, DIGIT, PUNCT, WORD, SEPARATOR, HAN, KANA, HANGUL, ISUPPER, THAI = (1 << i for i in range(11))
 _KNOWN = 1 << 15
 _CLASSES = (
     (LETTER, regex.compile(r"\p{L}")),
@@ -30,6 +30,7 @@ _CLASSES = (
     (HAN, regex.compile(r"\p{Han}")),
     (KANA, regex.compile(r"[\p{Hiragana}\p{Katakana}]")),
     (HANGUL, regex.compile(r"\p{Hangul}")),
+    (THAI, regex.compile(r"\p{Thai}")),
 )
 WIDE = HAN | KANA | HANGUL
 # The classes counted for every block, in the order of Page.counts' columns.
@@ -114,6 +115,24 @@ class Page:
     def count(self, bit: int) -> np.ndarray:
         """Characters of the class ``bit`` (one of :data:`COUNTED`) in each block."""
         return self.counts[:, COUNTED.index(bit)]
+
+    def count_other(self, bit: int) -> np.ndarray:
+        """Characters of the class ``bit`` (one not in :data:`COUNTED`) in each block, counted on
+        first use: a class few pages hold costs the others nothing but a look at its bits.
+
+        >>> Page(["Home", "ข่าวที่เกี่ยวข้อง"]).count_other(THAI).tolist()
+        [0, 17]
+        """
+        key = ("count", bit)
+        counts = self.derived.get(key)
+        if counts is None:
+            if not self.n or not (self.bits & bit).any():
+                counts = np.zeros(self.n, dtype=np.intp)
+            else:
+                padded = np.append(self.bits, np.uint16(0))
+                counts = np.add.reduceat((padded & bit) != 0, self.starts, dtype=np.intp)
+            self.derived[key] = counts
+        return counts
 
     @functools.cached_property
     def _word_spans(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

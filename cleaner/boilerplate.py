@@ -116,10 +116,10 @@ _DOUBLED_MAX_CHARS = 1000
 # A heading this close before the main region is the region's title.
 _TITLE_REACH = 3
 _TITLE_MAX = 160
-# A title holds two words, or this many characters of Chinese or Japanese, written without
-# spaces (a menu item there is two to six: "検索", "お問い合わせ"; Korean spaces its words).
+# A title holds two words, or this many characters of Chinese, Japanese or Thai, written without
+# spaces (a menu item there is two to six: "検索", "お問い合わせ", "ค้นหา"; Korean spaces its words).
 _TITLE_WIDE_CHARS = 8
-_WIDE_CHARS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}]")
+_WIDE_CHARS = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}]")
 # The block model's decision: inside the main region a block is kept down to the model's
 # threshold less this margin (log-odds).
 _REGION_MARGIN = 0.25
@@ -844,11 +844,13 @@ def _main_keep(blocks: list[Block], page: blockstats.Page | None, params: segmen
 
 
 def _has_words(text: str) -> bool:
-    """Whether ``text`` holds two words or more, or, in Chinese or Japanese (written without
-    spaces: a run of characters reads as one word), :data:`_TITLE_WIDE_CHARS` characters.
+    """Whether ``text`` holds two words or more, or, in Chinese, Japanese or Thai (written
+    without spaces: a run of characters reads as one word), :data:`_TITLE_WIDE_CHARS` characters.
 
     >>> _has_words("Pier repairs"), _has_words("Home"), _has_words("世界人権宣言の全文を読む"), _has_words("お問い合わせ")
     (True, False, True, False)
+    >>> _has_words("ปฏิญญาสากลว่าด้วยสิทธิมนุษยชน"), _has_words("ค้นหา")
+    (True, False)
     """
     return len(_WORD.findall(text)) >= 2 or len(_WIDE_CHARS.findall(text)) >= _TITLE_WIDE_CHARS
 

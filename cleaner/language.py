@@ -2,8 +2,8 @@
 
 Language knowledge is data: ``cleaner/rules/stopwords/<lang>.txt`` (see its SOURCES.md).  The
 guess is cheap, one dictionary look-up per word: the language whose stopwords cover most of
-the document's words wins.  Chinese, Japanese and Korean are recognised by their scripts and
-matched without word boundaries.
+the document's words wins.  Chinese, Japanese, Korean and Thai are recognised by their scripts
+and matched without word boundaries.
 """
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ import regex
 
 from . import blockstats
 
-_LETTER = regex.compile(r"\p{L}")
+_LETTER_OR_MARK = regex.compile(r"[\p{L}\p{M}]")
 CJK = ("zh", "ja", "ko")
+# Languages whose stopwords are matched without word boundaries: Chinese, Japanese and Thai write
+# no spaces between words, and Korean's particles are glued to them.
+UNSPACED = CJK + ("th",)
 # Words looked at for the guess: enough to be sure, bounded so huge pages cost no more.
 _SAMPLE_WORDS = 5000
 _SAMPLE_CHARS = 60000
@@ -40,10 +43,10 @@ def stopwords(lang: str) -> frozenset[str]:
 
 @functools.lru_cache(maxsize=1)
 def _languages() -> tuple[str, ...]:
-    """The languages with stopword lists written with spaces (not CJK), in file-name order."""
+    """The languages with stopword lists of spaced words (not :data:`UNSPACED`), in file-name order."""
     folder = resources.files("cleaner") / "rules" / "stopwords"
     return tuple(entry.name.removesuffix(".txt") for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-                 if entry.name.endswith(".txt") and entry.name.removesuffix(".txt") not in CJK)
+                 if entry.name.endswith(".txt") and entry.name.removesuffix(".txt") not in UNSPACED)
 
 
 @functools.lru_cache(maxsize=1)
@@ -68,7 +71,7 @@ def _word_masks(page: blockstats.Page) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=None)
-def _cjk_pattern(lang: str) -> regex.Pattern:
+def _unspaced_pattern(lang: str) -> regex.Pattern:
     words = sorted(stopwords(lang), key=len, reverse=True)
     return regex.compile("|".join(regex.escape(w) for w in words))
 
@@ -82,6 +85,8 @@ def guess_language(text: str) -> str:
     'en'
     >>> guess_language("猫はマットの上で寝ています。")
     'ja'
+    >>> guess_language("มนุษย์ทั้งหลายเกิดมามีอิสระและเสมอภาคกันในเกียรติศักดิ์และสิทธิ")
+    'th'
     """
     return guess_page_language(blockstats.Page([text[:_SAMPLE_CHARS]]))
 
@@ -89,8 +94,10 @@ def guess_language(text: str) -> str:
 def guess_page_language(page: blockstats.Page) -> str:
     """The language of a page (its blocks joined by newlines), as :func:`guess_language`."""
     head = page.bits[:_HEAD_CHARS]
-    if head.size and (head & blockstats.WIDE).any():
+    if head.size and (head & (blockstats.WIDE | blockstats.THAI)).any():
         letters = blockstats.count(head, blockstats.LETTER) or 1
+        if blockstats.count(head, blockstats.THAI) > 0.3 * letters:
+            return "th"
         if blockstats.count(head, blockstats.HANGUL) > 0.3 * letters:
             return "ko"
         kana, han = blockstats.count(head, blockstats.KANA), blockstats.count(head, blockstats.HAN)
@@ -156,7 +163,7 @@ def _sample_size(page: blockstats.Page) -> int:
 
 def stopword_density(text: str, lang: str) -> float:
     """The share of ``text``'s words that are stopwords of ``lang`` (of its characters, for
-    Chinese, Japanese and Korean).
+    the languages of :data:`UNSPACED`).
 
     >>> round(stopword_density("The cat sat on the mat", "en"), 2)
     0.5
@@ -166,8 +173,8 @@ def stopword_density(text: str, lang: str) -> float:
 
 def stopword_densities(page: blockstats.Page, lang: str) -> np.ndarray:
     """:func:`stopword_density` of each block of a page."""
-    if lang in CJK:
-        return np.array([_cjk_density(text, lang) for text in page.texts], dtype=float)
+    if lang in UNSPACED:
+        return np.array([_unspaced_density(text, lang) for text in page.texts], dtype=float)
     languages = _languages()
     if lang not in languages:
         return np.zeros(page.n)
@@ -178,9 +185,11 @@ def stopword_densities(page: blockstats.Page, lang: str) -> np.ndarray:
     return np.divide(hits, total, out=np.zeros(page.n), where=total > 0)
 
 
-def _cjk_density(text: str, lang: str) -> float:
-    letters = len(_LETTER.findall(text))
+def _unspaced_density(text: str, lang: str) -> float:
+    """The share of ``text``'s letters (and their marks: Thai writes vowels and tones as marks)
+    that its stopwords cover, found without word boundaries."""
+    letters = len(_LETTER_OR_MARK.findall(text))
     if not letters:
         return 0.0
-    covered = sum(len(m) for m in _cjk_pattern(lang).findall(text))
+    covered = sum(len(m) for m in _unspaced_pattern(lang).findall(text))
     return min(1.0, covered / letters)
