@@ -23,8 +23,9 @@ import regex
 from . import blockstats
 from .language import CJK, stopword_densities
 
-# A block ends like a sentence: a final mark, then closing quotes and brackets.
-_FINAL_MARKS = frozenset(".!?…。！？:;")
+# A block ends like a sentence: a final mark (of any script the stopword lists read), then closing
+# quotes and brackets.
+_FINAL_MARKS = frozenset(".!?…。！？؟۔।:;")
 _CLOSERS = "'\"”’»)]"
 _NAV_SEPARATOR = regex.compile(r"\s[|»›·•/>]\s|\s[|»›·•]$|^[|»›·•]\s")
 COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)

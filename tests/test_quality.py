@@ -586,6 +586,18 @@ def test_a_page_in_arabic_persian_hebrew_hindi_or_thai_is_read_with_its_stopword
     assert lines[10] in kept
 
 
+def test_urdu_is_told_from_persian_and_arabic_and_its_sentences_end_with_its_full_stop():
+    # Article 1 of the declaration in Urdu: Persian and Arabic share its script, not its stopwords.
+    text = ("تمام انسان آزاد اور حقوق و عزت کے اعتبار سے برابر پیدا ہوئے ہیں۔ انہیں ضمیر اور عقل ودیعت "
+            "ہوئی ہے۔ اس لئے انہیں ایک دوسرے کے ساتھ بھائی چارے کا سلوک کرنا چاہیئے۔")
+    assert guess_language(text) == "ur"
+    assert stopword_density(text, "ur") > 0.4
+    names = blockmodel.feature_names()
+    hindi = "सभी मनुष्यों को गौरव और अधिकारों के मामले में जन्मजात स्वतन्त्रता और समानता प्राप्त है।"
+    for line, lang in [(text, "ur"), (hindi, "hi"), ("هل هذا صحيح؟", "ar")]:
+        assert blockmodel.page_features([line], lang)[0][names.index("sentence_end")] == 1.0
+
+
 @pytest.mark.parametrize("name, line", [("zh-news.txt", "上一篇：联合国大会开幕"), ("zh-news.txt", "下一篇：人权报告发布"),
                                         ("ja-news.txt", "前の記事"), ("ko-news.txt", "기사 공유하기"),
                                         ("ko-news.txt", "댓글을 입력하세요")])
