@@ -38,7 +38,8 @@ _BULLET_FIRST = frozenset("-*•·▪►‣◦–—>")
 _URLISH = regex.compile(r"https?://|www\.|\w@\w|\.\w{2,4}/")
 _DATE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d\d\b")
 _COUNT = regex.compile(r"^\(?\d+\)?$|\(\d+\)$")
-# (with the question mark of Arabic script, the full stop of Urdu and the danda of Devanagari)
+# The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu and the
+# danda of Devanagari among them.
 _SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
 _COLON_MARKS = frozenset(":;")
 _FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
@@ -207,11 +208,11 @@ def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
     """The :class:`BlockRows` of the blocks of ``page`` (``scores``: its region scores).
 
     A block written mostly in wide characters (Han, kana, Hangul) or in Thai (written without
-    spaces between its words) has its word counts read as
-    prose of a spaced script of the same length would have them: its words are the characters
-    the spaces would hold (:data:`_CHARS_PER_WORD` of its effective length), their shapes those
-    of prose.  What tells its menu from its text is then its length, stopwords, punctuation and
-    neighbours, as in a script without capitals.
+    spaces between its words) has its word counts read as prose of a spaced script of the same
+    length would have them: its words are the characters the spaces would hold
+    (:data:`_CHARS_PER_WORD` of its effective length), their shapes those of prose.  What tells
+    its menu from its text is then its length, stopwords, punctuation and neighbours, as in a
+    script without capitals.
     """
     n_words = page.words
     lengths = page.word_lengths
