@@ -38,9 +38,7 @@ _BULLET_FIRST = frozenset("-*•·▪►‣◦–—>")
 _URLISH = regex.compile(r"https?://|www\.|\w@\w|\.\w{2,4}/")
 _DATE = regex.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\b|\b(?:19|20)\d\d\b")
 _COUNT = regex.compile(r"^\(?\d+\)?$|\(\d+\)$")
-# The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu and the
-# danda of Devanagari among them.
-_SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
+_SENTENCE_MARKS = segment.SENTENCE_MARKS
 _COLON_MARKS = frozenset(":;")
 _FIRST, _LAST = operator.itemgetter(slice(0, 1)), operator.itemgetter(slice(-1, None))
 

@@ -138,7 +138,7 @@ _IN_REGION = blockmodel.feature_names().index("in_region")
 _LOG_WORDS = blockmodel.feature_names().index("log_words")
 # Prose lines: a line of a story, a dialogue, an answer, ends like a sentence (a final mark, then
 # closing quotes and brackets of any script) or opens a quotation or a line of speech.
-_PROSE_FINAL_MARKS = frozenset(".!?…。！？؟۔।")
+_PROSE_FINAL_MARKS = segment.SENTENCE_MARKS
 _PROSE_CLOSERS = "'\"”’»«)]」』》›‹“‘"
 _SPEECH_OPENERS = frozenset("“„«»‹›「『《‘‚\"'—–―¿¡")
 # The main region is prose when at least this share of its blocks are prose lines; then the prose

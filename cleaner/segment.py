@@ -23,9 +23,13 @@ import regex
 from . import blockstats
 from .language import CJK, stopword_densities
 
-# A block ends like a sentence: a final mark (of any script the stopword lists read), then closing
-# quotes and brackets.
-_FINAL_MARKS = frozenset(".!?…。！？؟۔।:;")
+# The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu and the
+# danda of Devanagari among them (Thai ends its sentences with none).  The block model and the
+# prose lines of the boilerplate stage read these too.
+SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
+# A block ends like a sentence (for the region scores, a clause's colon or semicolon too): a
+# final mark, then closing quotes and brackets.
+_FINAL_MARKS = SENTENCE_MARKS | frozenset(":;")
 _CLOSERS = "'\"”’»)]"
 _NAV_SEPARATOR = regex.compile(r"\s[|»›·•/>]\s|\s[|»›·•]$|^[|»›·•]\s")
 COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
