@@ -30,6 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import regex
 
+from . import segment
 from .trace import Change
 
 # A document is HTML when it opens like a page or is dense with block-level tags.
@@ -612,7 +613,7 @@ def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: lis
     return with_heading(keep, texts, rows)
 
 
-_SENTENCE_END = regex.compile(r"[.!?…。！？]['\"”’»)\]]*$")
+_SENTENCE_END = regex.compile(r"[%s]['\"”’»)\]]*$" % regex.escape("".join(sorted(segment.SENTENCE_MARKS))))
 _HEADING_MAX = 160
 
 

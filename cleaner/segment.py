@@ -24,8 +24,9 @@ from . import blockstats
 from .language import CJK, stopword_densities
 
 # The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu and the
-# danda of Devanagari among them (Thai ends its sentences with none).  The block model and the
-# prose lines of the boilerplate stage read these too.
+# danda of Devanagari among them (Thai ends its sentences with none).  The block model, the
+# boilerplate stage (prose lines, headings, labels), the test for hard-wrapped text and the HTML
+# track's heading step read these too.
 SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
 # A block ends like a sentence (for the region scores, a clause's colon or semicolon too): a
 # final mark, then closing quotes and brackets.

@@ -596,6 +596,10 @@ def test_urdu_is_told_from_persian_and_arabic_and_its_sentences_end_with_its_ful
     hindi = "सभी मनुष्यों को गौरव और अधिकारों के मामले में जन्मजात स्वतन्त्रता और समानता प्राप्त है।"
     for line, lang in [(text, "ur"), (hindi, "hi"), ("هل هذا صحيح؟", "ar")]:
         assert blockmodel.page_features([line], lang)[0][names.index("sentence_end")] == 1.0
+    # A short sentence said twice ("Thank you.") is no repeated label: it ends like a sentence.
+    blocks = [Block(1, hindi), Block(2, "धन्यवाद।"), Block(3, hindi.replace("प्राप्त", "प्राप्त नहीं")), Block(4, "धन्यवाद।")]
+    kept, changes = filter_blocks(blocks, cleaner.DEFAULT_CONFIG)
+    assert [block.text for block in kept].count("धन्यवाद।") == 2, [change.rule for change in changes]
 
 
 @pytest.mark.parametrize("name, line", [("zh-news.txt", "上一篇：联合国大会开幕"), ("zh-news.txt", "下一篇：人权报告发布"),
