@@ -106,11 +106,15 @@ class Page:
         """Characters of each class of :data:`COUNTED` (columns) in each block (rows)."""
         if not self.n:
             return np.zeros((0, len(COUNTED)), dtype=np.intp)
+        return self._class_sums(COUNTED)
+
+    def _class_sums(self, bits: tuple[int, ...]) -> np.ndarray:
+        """Characters of each class of ``bits`` (columns) in each block (rows); the page has a block."""
         # Sums from each block's start to the next one's, over the newline between them (in no
         # class) and a final one, so that an empty last block has a place to start.
         padded = np.append(self.bits, np.uint16(0))
         return np.stack([np.add.reduceat((padded & bit) != 0, self.starts, dtype=np.intp)
-                         for bit in COUNTED], axis=1)
+                         for bit in bits], axis=1)
 
     def count(self, bit: int) -> np.ndarray:
         """Characters of the class ``bit`` (one of :data:`COUNTED`) in each block."""
@@ -129,8 +133,7 @@ class Page:
             if not self.n or not (self.bits & bit).any():
                 counts = np.zeros(self.n, dtype=np.intp)
             else:
-                padded = np.append(self.bits, np.uint16(0))
-                counts = np.add.reduceat((padded & bit) != 0, self.starts, dtype=np.intp)
+                counts = self._class_sums((bit,))[:, 0]
             self.derived[key] = counts
         return counts
 
