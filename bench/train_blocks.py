@@ -257,6 +257,19 @@ def load(workers: int) -> tuple[list[dict], list[dict]]:
     return data, traf
 
 
+def with_html_labels(traf: list[dict], workers: int) -> None:
+    """Give each traf-dev page the share of each block's context shingles found in the HTML
+    track's text of the page (``pseudo``), for the blocks no snippet labels (``--traf-pseudo``).
+    A page whose HTML text is under 200 characters gets none: the extraction failed there."""
+    import quality
+    pages = [page for page in load_pages("traf-dev", None, "tune")]
+    texts, _ = quality.outputs("cleaner-html", "traf-dev", pages, workers)
+    for page in traf:
+        html_text = texts.get(page["id"], "")
+        if len(html_text) >= 200:
+            page["pseudo"], page["tokens"] = labels(page["texts"], _cased(html_text))
+
+
 def export(model, names: list[str]) -> dict:  # noqa: ARG001
     """The fitted ensemble as flat arrays (leaf values already hold the learning rate)."""
     import numpy as np
@@ -338,6 +351,12 @@ def training_rows(pages: list[dict], traf: list[dict], args, extra: dict | None 
         rows += [page_rows[i] for i in labelled]
         y += [page["label"][i] >= 0.5 for i in labelled]
         w += [args.traf_weight / len(labelled)] * len(labelled)
+        if "pseudo" in page and getattr(args, "traf_pseudo", 0.0) > 0:
+            others = [i for i, lab in enumerate(page["label"]) if lab is None]
+            total = 1 + sum(page["tokens"])
+            rows += [page_rows[i] for i in others]
+            y += [page["pseudo"][i] >= 0.5 for i in others]
+            w += [args.traf_pseudo * (1 + page["tokens"][i]) / total for i in others]
     return rows, y, w
 
 
@@ -436,6 +455,9 @@ def main(argv=None):
                              "recall (cleaner.boilerplate.expected_threshold; 0: never)")
     parser.add_argument("--traf-weight", type=float, default=0.0,
                         help="weight of a traf-dev tune page's snippet-labelled blocks (a wcxb page weighs 1)")
+    parser.add_argument("--traf-pseudo", type=float, default=0.0,
+                        help="weight of a traf-dev tune page's other blocks, labelled by the HTML track's "
+                             "text of the page (a wcxb page weighs 1; 0: no such rows)")
     parser.add_argument("--traf-share", type=float, default=0.0,
                         help="weight of traf-dev snippet F1 in the decoding objective (wcxb F1 has 1)")
     parser.add_argument("--traf-floor", type=float, default=0.0,
@@ -458,6 +480,8 @@ def main(argv=None):
     args.out = args.out or (CASELESS_MODEL if args.lowercase else MODEL)
 
     data, traf = load(args.workers)
+    if args.traf_pseudo > 0:
+        with_html_labels(traf, args.workers)
     names = blockmodel.feature_names()
     if args.half is None:
         part = part_of
