@@ -445,12 +445,12 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
     >>> screen_lines(["Yes, we use cookies.", "Tweet it"], screen, reach=6)
     [False, False]
     """
-    if screen.everywhere or len(texts) <= _FEW_LINES:
+    if screen.everywhere:
         if present is not None:
             present.update(screen.pieces)
-        if screen.everywhere:
-            return [True] * len(texts)
-        return [bool(rules_for(text, screen, reach)) for text in texts]
+        return [True] * len(texts)
+    if len(texts) <= _FEW_LINES:
+        return [bool(rules_for(text, screen, reach, held=present)) for text in texts]
     heads = texts if reach is None else [text[:reach] for text in texts]
     document = fold("\n".join(heads))
     folded = document.split("\n")
@@ -536,10 +536,10 @@ def _pieces_possible(document: str, pieces: dict[str, frozenset[int]]) -> list[s
 
 
 def rules_for(text: str, screen: Screen, reach: int | None = None,
-              pieces: set[str] | None = None) -> frozenset[int]:
+              pieces: set[str] | None = None, held: set[str] | None = None) -> frozenset[int]:
     """The rules (positions) that could match ``text``, of those behind ``screen``; ``pieces``:
     the only pieces of the screen ``text`` may hold (:func:`screen_lines`'s ``present`` for
-    the document it screened), None for any.
+    the document it screened), None for any.  ``held`` (a set) gains the pieces ``text`` holds.
 
     >>> screen = build_screen([(0, r"^share this\\b", False), (1, r"\\bwe use cookies\\b", False)])
     >>> sorted(rules_for("Share this: we use cookies", screen))
@@ -547,6 +547,8 @@ def rules_for(text: str, screen: Screen, reach: int | None = None,
     """
     line = fold(text[:reach])
     if "\n" in line:
+        if held is not None:
+            held.update(screen.pieces)
         return frozenset(range(max(_all_rules(screen), default=-1) + 1))
     found = set(screen.everywhere)
     found.update(screen.wholes.get(line, ()))
@@ -555,6 +557,8 @@ def rules_for(text: str, screen: Screen, reach: int | None = None,
     table = screen.pieces
     for piece in filter(line.__contains__, table if pieces is None else pieces):  # the search in C
         found.update(table[piece])
+        if held is not None:
+            held.add(piece)
     return frozenset(found)
 
 
