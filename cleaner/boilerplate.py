@@ -768,8 +768,10 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     if repeated:
         special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
     if special:
-        skip = set(special)
-        passed.update((text, key) for index, (text, key) in enumerate(zip(texts, keys)) if index not in skip)
+        simple = [True] * len(texts)
+        for index in special:
+            simple[index] = False
+        passed.update(zip(itertools.compress(texts, simple), itertools.compress(keys, simple)))
     else:
         passed.update(zip(texts, keys))
     kept: list[Block] = []
@@ -973,17 +975,13 @@ def _is_label(key: str, max_words: int) -> bool:
             and not _SENTENCE_END.search(key))
 
 
-def _key(text: str) -> str:
-    return text.casefold().strip()
-
-
 def _label_key(text: str) -> str | None:
-    """:func:`_key` of a text short enough to be a label, else None (case folding never
-    shortens a text, so a longer one has a longer key).
+    """The key a text is counted by as a label (case-folded, stripped), when it is short enough
+    to be one, else None (case folding never shortens a text, so a longer one has a longer key).
 
     >>> _label_key(" Read More "), _label_key("word " * 20)
     ('read more', None)
     """
     if len(text) > _LABEL_MAX and len(text.strip()) > _LABEL_MAX:
         return None
-    return _key(text)
+    return text.casefold().strip()
