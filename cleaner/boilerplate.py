@@ -606,13 +606,13 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array |= span_kept(keep_array, values, threshold - _SPAN_MARGIN)
     if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
         keep_array |= prose_kept(blocks, keep_array, in_region)
-    first = int(np.argmax(keep_array))
+    first = int(keep_array.argmax())
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
         scored[index] = scores.at(index)
     keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
     keep = keep_array.tolist()
-    dropped = np.flatnonzero(~keep_array)
+    dropped = (~keep_array).nonzero()[0]
     gone = list(map(blocks.__getitem__, dropped.tolist()))
     rules = map("block_model:{:.2f}".format, blockmodel.probabilities(values[dropped]).tolist())  # (floats format faster)
     # (Changes built by C calls alone, one per dropped block: a page drops many.)
@@ -631,7 +631,7 @@ def span_kept(keep: np.ndarray, values: np.ndarray, floor: float) -> np.ndarray:
     [False, True, True, False, True, False]
     """
     inside = np.zeros(len(keep), dtype=bool)
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     if len(kept):
         inside[kept[0]:kept[-1] + 1] = True
     return inside & (values >= floor)
@@ -648,7 +648,7 @@ def prose_lines(texts: list[str]) -> np.ndarray:
     finals = segment.final_marks(texts, _PROSE_CLOSERS)
     prose = np.fromiter(map(_PROSE_FINAL_MARKS.__contains__, finals), dtype=bool, count=count)
     opening = np.fromiter(map(_SPEECH_OPENERS.__contains__, map(_FIRST, texts)), dtype=bool, count=count)
-    for index in np.flatnonzero(opening & ~prose).tolist():
+    for index in (opening & ~prose).nonzero()[0].tolist():
         prose[index] = _HAS_LETTER.search(texts[index]) is not None
     return prose
 
@@ -664,7 +664,7 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
     a label, a heading are not prose lines: they stay the model's to judge.
     """
     prose = np.zeros(len(blocks), dtype=bool)
-    regional = np.flatnonzero(in_region)
+    regional = in_region.nonzero()[0]
     prose[regional] = prose_lines([blocks[index].text for index in regional.tolist()])
     if not len(regional) or prose.sum() < _PROSE_SHARE * len(regional):
         return np.zeros(len(blocks), dtype=bool)
@@ -672,14 +672,14 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
         return prose & ~keep
     # The runs between two kept blocks holding only prose lines (counted as the non-prose lines
     # before each position), marked by their edges and filled by a running sum.
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     starts, ends = kept[:-1] + 1, kept[1:]
-    not_prose = np.concatenate(([0], np.cumsum(~prose)))
+    not_prose = np.concatenate(([0], (~prose).cumsum()))
     filled = (ends > starts) & (not_prose[ends] == not_prose[starts])
     edges = np.zeros(len(blocks) + 1, dtype=int)
     np.add.at(edges, starts[filled], 1)
     np.add.at(edges, ends[filled], -1)
-    return np.cumsum(edges[:-1]) > 0
+    return edges[:-1].cumsum() > 0
 
 
 def page_threshold(model: blockmodel.Model, values: np.ndarray, words: np.ndarray) -> float:
@@ -721,11 +721,11 @@ def expected_threshold(values: np.ndarray, words: np.ndarray, recall_weight: flo
     >>> expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 0.65), expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 1.0)
     (2.0, 0.0)
     """
-    order = np.argsort(-values, kind="stable")
+    order = (-values).argsort(kind="stable")
     weights = np.maximum(words[order], 1.0)
-    expected = np.cumsum(weights * blockmodel.probabilities(values[order]))
-    gain = expected / np.cumsum(weights) + recall_weight * expected / expected[-1]
-    return float(values[order[int(np.argmax(gain))]])
+    expected = (weights * blockmodel.probabilities(values[order])).cumsum()
+    gain = expected / weights.cumsum() + recall_weight * expected / expected[-1]
+    return float(values[order[int(gain.argmax())]])
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
