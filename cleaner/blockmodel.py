@@ -100,7 +100,7 @@ def _log1p_counts(counts: np.ndarray) -> np.ndarray:
     """
     table = _log1p_table()
     values = table[np.minimum(counts, _LOG1P_TABLE - 1)]
-    large = np.flatnonzero(counts >= _LOG1P_TABLE)
+    large = (counts >= _LOG1P_TABLE).nonzero()[0]
     if len(large):
         values[large] = list(map(math.log1p, counts[large].tolist()))
     return values
@@ -124,7 +124,7 @@ def _flags(page: blockstats.Page) -> dict[str, np.ndarray]:
     with its mark); a web address is found without a search (:func:`_urlish_blocks`)."""
     texts = page.texts
     last = np.zeros(page.n, dtype=bool)
-    nonempty = np.flatnonzero(page.chars)
+    nonempty = page.chars.nonzero()[0]
     ends = page.ends[nonempty] - 1
     last[nonempty] = ((page.bits[ends] & blockstats.DIGIT) != 0) | (page.codes[ends] == ord(")"))
     finals = segment.page_final_marks(page)
@@ -151,9 +151,9 @@ def _urlish_blocks(page: blockstats.Page) -> np.ndarray:
     codes = page.codes
     word = (page.bits & blockstats.WORD) != 0
     found = page.blocks_containing("http://", "https://", "www.")
-    at = np.flatnonzero(codes[1:-1] == ord("@")) + 1
+    at = (codes[1:-1] == ord("@")).nonzero()[0] + 1
     found |= page.blocks_of(at[word[at - 1] & word[at + 1]])
-    slash = np.flatnonzero(codes == ord("/"))
+    slash = (codes == ord("/")).nonzero()[0]
     for letters in (2, 3, 4):
         ends = slash[slash > letters]
         ok = codes[ends - letters - 1] == ord(".")
@@ -169,10 +169,10 @@ def _date_candidates(page: blockstats.Page) -> np.ndarray:
     codes = page.codes
     digit = (page.bits & blockstats.DIGIT) != 0
     mark = (codes == ord(".")) | (codes == ord("/")) | (codes == ord("-"))
-    between = np.flatnonzero(digit[:-2] & mark[1:-1] & digit[2:]) + 1
+    between = (digit[:-2] & mark[1:-1] & digit[2:]).nonzero()[0] + 1
     century = ((codes[:-3] == ord("1")) & (codes[1:-2] == ord("9")) |
                (codes[:-3] == ord("2")) & (codes[1:-2] == ord("0"))) & digit[2:-1] & digit[3:]
-    return page.blocks_of(between) | page.blocks_of(np.flatnonzero(century))
+    return page.blocks_of(between) | page.blocks_of(century.nonzero()[0])
 
 
 class BlockRows(NamedTuple):
@@ -219,7 +219,7 @@ def block_rows(page: blockstats.Page, scores: segment.PageScores) -> BlockRows:
     mean_word = _ratio(page.count(blockstats.WORD), n_words)
     wide = page.count(blockstats.WIDE) + page.count_other(blockstats.THAI)
     if wide.any():
-        wide_blocks = np.flatnonzero((2 * wide >= page.count(blockstats.LETTER)) & (wide > 0))
+        wide_blocks = ((2 * wide >= page.count(blockstats.LETTER)) & (wide > 0)).nonzero()[0]
         n_words = n_words.copy()
         n_words[wide_blocks] = np.maximum(n_words[wide_blocks], scores.length[wide_blocks] // _CHARS_PER_WORD)
         short_words[wide_blocks] = _PROSE_SHORT_WORDS
@@ -302,20 +302,20 @@ def rows_matrix(blocks: BlockRows, scores: segment.PageScores, lang: str,
         column += len(_NEIGHBOUR)
     # Windowed means from prefix sums (running sums, in block order).
     prefix = np.zeros((n + 1, len(_WINDOWED)))
-    np.cumsum(own[:, _WINDOWED_AT], axis=0, out=prefix[1:])
+    own[:, _WINDOWED_AT].cumsum(axis=0, out=prefix[1:])
     for width in _WINDOWS:
         low, high, count = _window(n, width)
         np.divide(prefix[high] - prefix[low], count[:, None], out=out[:, column:column + len(_WINDOWED)])
         column += len(_WINDOWED)
     lengths = scores.length
     total = int(lengths.sum()) or 1
-    before = np.cumsum(lengths) - lengths
+    before = lengths.cumsum() - lengths
     density = own[:, _OWN.index("density")]
     page_density = sum(map(operator.mul, density.tolist(), lengths.tolist())) / total
-    region_at = np.flatnonzero(own[:, _IN_REGION])
+    region_at = own[:, _IN_REGION].nonzero()[0]
     at = np.arange(n)
     if len(region_at):
-        nearest = np.searchsorted(region_at, at).clip(1, len(region_at)) - 1
+        nearest = region_at.searchsorted(at).clip(1, len(region_at)) - 1
         distance = np.minimum(np.abs(at - region_at[nearest]),
                               np.abs(at - region_at[np.minimum(nearest + 1, len(region_at) - 1)]))
     else:
@@ -392,17 +392,17 @@ def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
             shifted[:-offset] = values[offset:]
         column += 1
     prefix = np.zeros(n + 1)
-    np.cumsum(values, out=prefix[1:])
+    values.cumsum(out=prefix[1:])
     for width in _CONTEXT_WINDOWS:
         low, high, count = _window(n, width)
         np.divide(prefix[high] - prefix[low], count, out=out[:, column])
         column += 1
     at = np.arange(n)
-    positive = np.maximum(0.0, 1.0 / (1.0 + np.exp(-np.clip(values, -30.0, 30.0))) - 0.5)
-    running = np.cumsum(positive)
+    positive = np.maximum(0.0, 1.0 / (1.0 + np.exp(-values.clip(-30.0, 30.0))) - 0.5)
+    running = positive.cumsum()
     mass = running[-1] or 1.0
     rank = np.empty(n)
-    rank[np.argsort(values, kind="stable")] = at / max(1, n - 1)
+    rank[values.argsort(kind="stable")] = at / max(1, n - 1)
     out[:, column] = prefix[-1] / n
     out[:, column + 1] = values.max()
     out[:, column + 2] = rank
@@ -429,14 +429,15 @@ def teaser_columns(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     titled = (rows[:, _LOG_WORDS] <= math.log1p(_TITLE_WORDS)) & (rows[:, _SENTENCE_END] == 0)
     out[:, 0] = titled
     # Runs of title-shaped blocks: each block gets the length of its run.
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], titled.astype(np.int8), [0]))))
+    padded = np.concatenate(([0], titled.astype(np.int8), [0]))
+    edges = (padded[1:] != padded[:-1]).nonzero()[0]
     runs = edges[1::2] - edges[::2]
-    out[titled, 1] = np.repeat(_log1p_counts(runs), runs)  # the runs are the titled blocks, in order
+    out[titled, 1] = _log1p_counts(runs).repeat(runs)  # the runs are the titled blocks, in order
     low, high, count = _window(n, _TEASER_WINDOW)
     for column, series in ((2, titled.astype(float)), (3, (rows[:, _REPEATS] > 0).astype(float)),
                            (4, np.where(titled, values, 0.0))):
         prefix = np.zeros(n + 1)
-        np.cumsum(series, out=prefix[1:])
+        series.cumsum(out=prefix[1:])
         np.divide(prefix[high] - prefix[low], count, out=out[:, column])
     counts = out[:, 2] * count
     out[:, 4] = np.divide(out[:, 4] * count, counts, out=np.zeros(n), where=counts > 0)
@@ -710,4 +711,4 @@ def probabilities(values) -> np.ndarray:
     >>> probabilities([0.0, 100.0]).tolist()
     [0.5, 0.9999999999999065]
     """
-    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(values, dtype=float), -30.0, 30.0)))
+    return 1.0 / (1.0 + np.exp(-np.asarray(values, dtype=float).clip(-30.0, 30.0)))

@@ -95,7 +95,7 @@ class Page:
         self.joined = joined
         self.n = len(texts)
         self.chars = np.fromiter(map(len, texts), dtype=np.intp, count=self.n)
-        self.ends = np.cumsum(self.chars + 1) - 1     # where each block's text ends in ``joined``
+        self.ends = (self.chars + 1).cumsum() - 1     # where each block's text ends in ``joined``
         self.starts = self.ends - self.chars
         self.codes = code_points(joined)
         self.bits = classify(self.codes)
@@ -143,9 +143,9 @@ class Page:
         # page): the boundaries alternate, a word's start then its end.
         padded = np.zeros(len(self.bits) + 2, dtype=bool)
         np.not_equal(self.bits & WORD, 0, out=padded[1:-1])
-        edges = np.flatnonzero(padded[1:] != padded[:-1])
+        edges = (padded[1:] != padded[:-1]).nonzero()[0]
         starts, ends = edges[0::2], edges[1::2]
-        return starts, ends, np.searchsorted(self.ends, starts)
+        return starts, ends, self.ends.searchsorted(starts)
 
     @property
     def word_starts(self) -> np.ndarray:
@@ -195,7 +195,7 @@ class Page:
     def blocks_of(self, positions: np.ndarray) -> np.ndarray:
         """Whether each block holds one of the characters at ``positions`` of ``joined``."""
         found = np.zeros(self.n, dtype=bool)
-        found[np.searchsorted(self.ends, positions)] = True
+        found[self.ends.searchsorted(positions)] = True
         return found
 
     def blocks_containing(self, *needles: str, within: str | None = None) -> np.ndarray:

@@ -606,15 +606,15 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     keep_array |= span_kept(keep_array, values, threshold - _SPAN_MARGIN)
     if (in_region & ~keep_array).any():  # the prose lines kept are doubted ones of the region
         keep_array |= prose_kept(blocks, keep_array, in_region)
-    first = int(np.argmax(keep_array))
+    first = int(keep_array.argmax())
     scored: list[segment.Scored | None] = [None] * len(blocks)  # _with_title reads the few before first
     for index in range(max(0, first - _TITLE_REACH), first):
         scored[index] = scores.at(index)
     keep_array[_with_title(blocks, scored, first):first] = True  # type: ignore[arg-type]
     keep = keep_array.tolist()
-    dropped = np.flatnonzero(~keep_array)
+    dropped = (~keep_array).nonzero()[0]
     gone = list(map(blocks.__getitem__, dropped.tolist()))
-    rules = map("block_model:{:.2f}".format, blockmodel.probabilities(values[dropped]))
+    rules = map("block_model:{:.2f}".format, blockmodel.probabilities(values[dropped]).tolist())  # (floats format faster)
     # (Changes built by C calls alone, one per dropped block: a page drops many.)
     changes = list(map(_new_change, zip(itertools.repeat("boilerplate"), rules, map(_TEXT_OF, gone),
                                         itertools.repeat(""), map(_LINE_OF, gone))))
@@ -631,7 +631,7 @@ def span_kept(keep: np.ndarray, values: np.ndarray, floor: float) -> np.ndarray:
     [False, True, True, False, True, False]
     """
     inside = np.zeros(len(keep), dtype=bool)
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     if len(kept):
         inside[kept[0]:kept[-1] + 1] = True
     return inside & (values >= floor)
@@ -648,7 +648,7 @@ def prose_lines(texts: list[str]) -> np.ndarray:
     finals = segment.final_marks(texts, _PROSE_CLOSERS)
     prose = np.fromiter(map(_PROSE_FINAL_MARKS.__contains__, finals), dtype=bool, count=count)
     opening = np.fromiter(map(_SPEECH_OPENERS.__contains__, map(_FIRST, texts)), dtype=bool, count=count)
-    for index in np.flatnonzero(opening & ~prose).tolist():
+    for index in (opening & ~prose).nonzero()[0].tolist():
         prose[index] = _HAS_LETTER.search(texts[index]) is not None
     return prose
 
@@ -664,7 +664,7 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
     a label, a heading are not prose lines: they stay the model's to judge.
     """
     prose = np.zeros(len(blocks), dtype=bool)
-    regional = np.flatnonzero(in_region)
+    regional = in_region.nonzero()[0]
     prose[regional] = prose_lines([blocks[index].text for index in regional.tolist()])
     if not len(regional) or prose.sum() < _PROSE_SHARE * len(regional):
         return np.zeros(len(blocks), dtype=bool)
@@ -672,14 +672,14 @@ def prose_kept(blocks: list[Block], keep: np.ndarray, in_region: np.ndarray) -> 
         return prose & ~keep
     # The runs between two kept blocks holding only prose lines (counted as the non-prose lines
     # before each position), marked by their edges and filled by a running sum.
-    kept = np.flatnonzero(keep)
+    kept = keep.nonzero()[0]
     starts, ends = kept[:-1] + 1, kept[1:]
-    not_prose = np.concatenate(([0], np.cumsum(~prose)))
+    not_prose = np.concatenate(([0], (~prose).cumsum()))
     filled = (ends > starts) & (not_prose[ends] == not_prose[starts])
     edges = np.zeros(len(blocks) + 1, dtype=int)
     np.add.at(edges, starts[filled], 1)
     np.add.at(edges, ends[filled], -1)
-    return np.cumsum(edges[:-1]) > 0
+    return edges[:-1].cumsum() > 0
 
 
 def page_threshold(model: blockmodel.Model, values: np.ndarray, words: np.ndarray) -> float:
@@ -721,11 +721,11 @@ def expected_threshold(values: np.ndarray, words: np.ndarray, recall_weight: flo
     >>> expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 0.65), expected_threshold(np.array([3.0, 2.0, 0.0, -3.0]), words, 1.0)
     (2.0, 0.0)
     """
-    order = np.argsort(-values, kind="stable")
+    order = (-values).argsort(kind="stable")
     weights = np.maximum(words[order], 1.0)
-    expected = np.cumsum(weights * blockmodel.probabilities(values[order]))
-    gain = expected / np.cumsum(weights) + recall_weight * expected / expected[-1]
-    return float(values[order[int(np.argmax(gain))]])
+    expected = (weights * blockmodel.probabilities(values[order])).cumsum()
+    gain = expected / weights.cumsum() + recall_weight * expected / expected[-1]
+    return float(values[order[int(gain.argmax())]])
 
 
 def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
@@ -768,8 +768,10 @@ def apply_phrase_rules(blocks: list[Block], config: CleanerConfig = DEFAULT_CONF
     if repeated:
         special = sorted(set(special).union(index for index, key in enumerate(keys) if key in repeated))
     if special:
-        skip = set(special)
-        passed.update((text, key) for index, (text, key) in enumerate(zip(texts, keys)) if index not in skip)
+        simple = [True] * len(texts)
+        for index in special:
+            simple[index] = False
+        passed.update(zip(itertools.compress(texts, simple), itertools.compress(keys, simple)))
     else:
         passed.update(zip(texts, keys))
     kept: list[Block] = []
@@ -886,8 +888,10 @@ def _apply_rules(block: Block, ruleset: RuleSet, config: CleanerConfig, reach: i
     join text into one).  ``present``: the screen's pieces the block may hold, None for any."""
     text = block.text
     changes: list[Change] = []
-    short = len(text) <= config.phrase_line_max_words * _LONGEST_WORD and \
-        len(_WORD.findall(text)) <= config.phrase_line_max_words
+    most = config.phrase_line_max_words
+    # (A text shorter than twice that many characters holds no more words: a character outside
+    # words follows each word but the last.)
+    short = len(text) < 2 * most or len(text) <= most * _LONGEST_WORD and len(_WORD.findall(text)) <= most
     candidates, bare = _candidates(text, short, ruleset, reach, present)
     # The candidates in rule order, the only rules read (a cut replaces those after it).
     pending = sorted(candidates, reverse=True)
@@ -971,17 +975,13 @@ def _is_label(key: str, max_words: int) -> bool:
             and not _SENTENCE_END.search(key))
 
 
-def _key(text: str) -> str:
-    return text.casefold().strip()
-
-
 def _label_key(text: str) -> str | None:
-    """:func:`_key` of a text short enough to be a label, else None (case folding never
-    shortens a text, so a longer one has a longer key).
+    """The key a text is counted by as a label (case-folded, stripped), when it is short enough
+    to be one, else None (case folding never shortens a text, so a longer one has a longer key).
 
     >>> _label_key(" Read More "), _label_key("word " * 20)
     ('read more', None)
     """
     if len(text) > _LABEL_MAX and len(text.strip()) > _LABEL_MAX:
         return None
-    return _key(text)
+    return text.casefold().strip()

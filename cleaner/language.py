@@ -125,7 +125,7 @@ def guess_page_language(page: blockstats.Page) -> str:
     # where each language's first listed word is, among the sample's stopwords (as positions
     # among the non-zero entries keep their order, the earliest is the same)
     first = np.where(listed, first_at[:, None], len(sample)).min(axis=0)
-    best = np.flatnonzero(votes == votes.max()).tolist()
+    best = (votes == votes.max()).nonzero()[0].tolist()
     return languages[min(best, key=lambda i: (first[i], i))]
 
 
@@ -157,7 +157,7 @@ def _sample_size(page: blockstats.Page) -> int:
     those starting within its first ``_SAMPLE_CHARS`` characters."""
     size = min(_SAMPLE_WORDS, len(page.word_starts))
     if len(page.joined) > _SAMPLE_CHARS:
-        size = min(size, int(np.searchsorted(page.word_starts, _SAMPLE_CHARS)))
+        size = min(size, int(page.word_starts.searchsorted(_SAMPLE_CHARS)))
     return size
 
 

@@ -105,6 +105,8 @@ def _pieces(line: str, longest: int) -> list[str]:
 
 def _repair_line(line: str, number: int, config: CleanerConfig, changes: list[Change], record: bool) -> str:
     """Repair one line (line ``number`` of the text) until it is stable."""
+    if "\ufffd" not in line and not mojibake.could_fix(line) and not is_bad(line):
+        return line  # no lost byte, no codec's evidence, and ftfy's check passes: the fixes all leave it
     current = line
     if config.restore_lost_bytes:
         current = _restore_lost_bytes(current, number, changes)

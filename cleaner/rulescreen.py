@@ -21,6 +21,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Callable, NamedTuple
 
+import numpy as np
+
 try:  # Python 3.11+
     from re import _constants as _sre
     from re import _parser as _sre_parse
@@ -443,12 +445,12 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
     >>> screen_lines(["Yes, we use cookies.", "Tweet it"], screen, reach=6)
     [False, False]
     """
-    if screen.everywhere or len(texts) <= _FEW_LINES:
+    if screen.everywhere:
         if present is not None:
             present.update(screen.pieces)
-        if screen.everywhere:
-            return [True] * len(texts)
-        return [bool(rules_for(text, screen, reach)) for text in texts]
+        return [True] * len(texts)
+    if len(texts) <= _FEW_LINES:
+        return [bool(rules_for(text, screen, reach, held=present)) for text in texts]
     heads = texts if reach is None else [text[:reach] for text in texts]
     document = fold("\n".join(heads))
     folded = document.split("\n")
@@ -459,7 +461,7 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
     begins = screen.begins.compiled().match  # type: ignore[union-attr]
     found = list(map(bool, map(begins, folded)))  # (a match is true)
     lines_starting = None
-    for piece in screen.pieces:
+    for piece in _pieces_possible(document, screen.pieces):
         at = document.find(piece)
         if at < 0:
             continue
@@ -474,11 +476,70 @@ def screen_lines(texts: list[str], screen: Screen, reach: int | None = None,
     return found
 
 
+# Runs of this many characters (quads) are hashed into _QUAD_BUCKETS buckets.  A document marks
+# the buckets of its quads; a piece with a quad in a bucket the document leaves unmarked cannot
+# be in it, and is not searched for (a search reads the whole document; a document holds few of
+# the pieces, and the quads of the others are seldom all in it).
+_QUAD = 4
+_QUAD_BUCKETS = 1 << 16
+# The quad buckets of the pieces of each screen's table, by the table's id (the table is kept
+# with them, so that the id stays its own).
+_PIECE_QUADS: dict[int, tuple[dict, list[str], list[str], np.ndarray, np.ndarray]] = {}
+
+
+def _quad_buckets(text: str) -> np.ndarray:
+    """The bucket of each run of :data:`_QUAD` characters of ``text``, in order.
+
+    >>> _quad_buckets("abcde").tolist() == _quad_buckets("xabcdex")[1:3].tolist()
+    True
+    """
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    count = len(codes) - _QUAD + 1
+    if count < 1:
+        return np.zeros(0, dtype=np.uint32)
+    mixed = codes[:count].copy()
+    for offset in range(1, _QUAD):
+        mixed *= np.uint32(1_000_003)  # (wraps around, as a hash may)
+        mixed += codes[offset:offset + count]
+    mixed ^= mixed >> np.uint32(15)
+    mixed &= np.uint32(_QUAD_BUCKETS - 1)
+    return mixed
+
+
+def _piece_quads(pieces: dict[str, frozenset[int]]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """The pieces too short for a quad (always searched for), the others, and the quad buckets
+    of the latter, all in one array, with where each piece's buckets start in it."""
+    kept = _PIECE_QUADS.get(id(pieces))
+    if kept is None or kept[0] is not pieces:
+        short = [piece for piece in pieces if len(piece) < _QUAD]
+        long = [piece for piece in pieces if len(piece) >= _QUAD]
+        buckets = [_quad_buckets(piece) for piece in long]
+        starts = np.cumsum([0] + [len(bucket) for bucket in buckets[:-1]], dtype=np.intp)
+        joined = np.concatenate(buckets) if buckets else np.zeros(0, dtype=np.uint32)
+        kept = _PIECE_QUADS[id(pieces)] = (pieces, short, long, joined, starts)
+    return kept[1:]
+
+
+def _pieces_possible(document: str, pieces: dict[str, frozenset[int]]) -> list[str]:
+    """The pieces that may be in ``document``: those all of whose quads are (by bucket).
+
+    >>> _pieces_possible("we use cookies", {"cookie": frozenset(), "newsle": frozenset(), "ab": frozenset()})
+    ['ab', 'cookie']
+    """
+    short, long, buckets, starts = _piece_quads(pieces)
+    if not long:
+        return short
+    marked = np.zeros(_QUAD_BUCKETS, dtype=bool)
+    marked[_quad_buckets(document)] = True
+    possible = np.logical_and.reduceat(marked[buckets], starts)
+    return short + [piece for piece, maybe in zip(long, possible.tolist()) if maybe]
+
+
 def rules_for(text: str, screen: Screen, reach: int | None = None,
-              pieces: set[str] | None = None) -> frozenset[int]:
+              pieces: set[str] | None = None, held: set[str] | None = None) -> frozenset[int]:
     """The rules (positions) that could match ``text``, of those behind ``screen``; ``pieces``:
     the only pieces of the screen ``text`` may hold (:func:`screen_lines`'s ``present`` for
-    the document it screened), None for any.
+    the document it screened), None for any.  ``held`` (a set) gains the pieces ``text`` holds.
 
     >>> screen = build_screen([(0, r"^share this\\b", False), (1, r"\\bwe use cookies\\b", False)])
     >>> sorted(rules_for("Share this: we use cookies", screen))
@@ -486,6 +547,8 @@ def rules_for(text: str, screen: Screen, reach: int | None = None,
     """
     line = fold(text[:reach])
     if "\n" in line:
+        if held is not None:
+            held.update(screen.pieces)
         return frozenset(range(max(_all_rules(screen), default=-1) + 1))
     found = set(screen.everywhere)
     found.update(screen.wholes.get(line, ()))
@@ -494,6 +557,8 @@ def rules_for(text: str, screen: Screen, reach: int | None = None,
     table = screen.pieces
     for piece in filter(line.__contains__, table if pieces is None else pieces):  # the search in C
         found.update(table[piece])
+        if held is not None:
+            held.add(piece)
     return frozenset(found)
 
 

@@ -405,6 +405,16 @@ def fix_line(line: str, allow_ftfy_codecs: bool) -> tuple[str, str]:
     return "".join(pieces), name
 
 
+def could_fix(line: str) -> bool:
+    """Whether some codec may find evidence of mojibake in ``line``: when none can,
+    :func:`fix_line` leaves it as it is, whichever codecs it may try.
+
+    >>> could_fix("п©я─п╦п╡п╣я┌, п╪п╦я─"), could_fix("ภาษาไทย “คำพูด” — 100€")
+    (True, False)
+    """
+    return _survey(line) is not None
+
+
 def _suspects(chars: frozenset[str], line: str | None = None) -> frozenset[str]:
     """The characters of a line that can take part in a weird meeting (see evidence.py): a
     codec none of whose characters is among them cannot find evidence in the line.  Letters
