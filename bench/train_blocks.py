@@ -262,7 +262,7 @@ def with_html_labels(traf: list[dict], workers: int) -> None:
     track's text of the page (``pseudo``), for the blocks no snippet labels (``--traf-pseudo``).
     A page whose HTML text is under 200 characters gets none: the extraction failed there."""
     import quality
-    pages = [page for page in load_pages("traf-dev", None, "tune")]
+    pages = load_pages("traf-dev", None, "tune")
     texts, _ = quality.outputs("cleaner-html", "traf-dev", pages, workers)
     for page in traf:
         html_text = texts.get(page["id"], "")

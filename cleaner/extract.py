@@ -613,7 +613,7 @@ def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: lis
     return with_heading(keep, texts, rows)
 
 
-_SENTENCE_END = regex.compile(r"[%s]['\"”’»)\]]*$" % regex.escape("".join(sorted(segment.SENTENCE_MARKS))))
+_SENTENCE_END = regex.compile(r"[%s]['\"”’»)\]]*$" % segment.SENTENCE_MARK_CLASS)
 _HEADING_MAX = 160
 
 

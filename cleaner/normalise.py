@@ -29,7 +29,7 @@ _OTHER_SPACE = re.compile("[%s]" % "".join(
     char for char in map(chr, range(0x3001)) if char.isspace() and char not in " \n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\u2028\u2029"))
 _RUN_SPACE = frozenset(_OTHER_SPACE.pattern[1:-1] + " \t")  # the white space left but the line break
 _LIST_ITEM = regex.compile(r"(?:[-*•·‣◦▪–—]|\d{1,3}[.)]|\p{L}[.)])\s")
-_SENTENCE_END = regex.compile(r"[%s:;”\"')\]»]$" % regex.escape("".join(sorted(segment.SENTENCE_MARKS))))
+_SENTENCE_END = regex.compile(r"[%s:;”\"')\]»]$" % segment.SENTENCE_MARK_CLASS)
 
 
 class Block(NamedTuple):

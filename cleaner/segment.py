@@ -28,6 +28,8 @@ from .language import CJK, stopword_densities
 # boilerplate stage (prose lines, headings, labels), the test for hard-wrapped text and the HTML
 # track's heading step read these too.
 SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
+# The same marks written as the inside of a regular expression's character class.
+SENTENCE_MARK_CLASS = regex.escape("".join(sorted(SENTENCE_MARKS)))
 # A block ends like a sentence (for the region scores, a clause's colon or semicolon too): a
 # final mark, then closing quotes and brackets.
 _FINAL_MARKS = SENTENCE_MARKS | frozenset(":;")
