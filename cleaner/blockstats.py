@@ -73,6 +73,32 @@ def classify(codes: np.ndarray) -> np.ndarray:
     return bits
 
 
+def _spaced(codes: np.ndarray, bits: np.ndarray) -> str:
+    """The text of ``codes`` with every character that is not a word character (``bits``: their
+    classes) made a space: its words are then those of ``str.split``, split in C."""
+    spaced = np.where((bits & WORD) != 0, codes, np.uint32(32)).astype(np.uint32, copy=False)
+    return spaced.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_WORDS = regex.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` (regex's ``\\w+``), in order, found by the class table.
+
+    >>> words("The pier's end, 2024: नमस्ते!")
+    ['The', 'pier', 's', 'end', '2024', 'नमस्ते']
+    """
+    codes = code_points(text)
+    bits = classify(codes)
+    found = _spaced(codes, bits).split()
+    is_word = (bits & WORD) != 0
+    starts = np.count_nonzero(is_word[1:] & ~is_word[:-1]) + bool(len(is_word) and is_word[0])
+    if len(found) != starts:  # pragma: no cover - no word character is a space
+        found = _WORDS.findall(text)
+    return found
+
+
 def count(bits: np.ndarray, mask: int) -> int:
     """How many characters have one of the classes in ``mask``."""
     return int(np.count_nonzero(bits & mask))
@@ -183,11 +209,26 @@ class Page:
         return self.word_count((self.bits[self._word_spans[0]] & ISUPPER) != 0)
 
     @functools.cached_property
+    def _spaced(self) -> str:
+        # The page with every character that is not a word character read as a space.
+        return _spaced(self.codes, self.bits)
+
+    @functools.cached_property
+    def word_texts(self) -> list[str]:
+        """Every word of the page (regex's ``\\w+``), in page order.
+
+        >>> Page(["Home | News", "It's 9."]).word_texts
+        ['Home', 'News', 'It', 's', '9']
+        """
+        words = self._spaced.split()
+        if len(words) != len(self._word_spans[0]):  # pragma: no cover - no word character is a space
+            words = [self.joined[a:b] for a, b in zip(*self._word_spans[:2])]
+        return words
+
+    @functools.cached_property
     def lowered_words(self) -> list[str]:
         """Every word of the page (regex's ``\\w+``), lower-cased, in page order."""
-        is_word = (self.bits & WORD) != 0
-        spaced = np.where(is_word, self.codes, np.uint32(32)).astype(np.uint32, copy=False)
-        words = spaced.tobytes().decode("utf-32-le", "surrogatepass").lower().split()
+        words = self._spaced.lower().split()
         if len(words) != len(self._word_spans[0]):  # pragma: no cover - no word character is a space
             words = [self.joined[a:b].lower() for a, b in zip(*self._word_spans[:2])]
         return words

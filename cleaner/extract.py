@@ -235,9 +235,6 @@ def prefer_page_lines(main_text: str, page_text: str) -> bool:
 
 # ---- the block ensemble: which of the page's lines are main text -----------------------------
 
-_TOKEN = regex.compile(r"\w+")
-_TOKEN_OR_BREAK = regex.compile(r"\w+|\n")
-_LINE_BREAK_ID = np.uint64(2 ** 63)  # above any token's id
 _SHINGLE = 4
 _ENSEMBLE_OFFSETS = (-2, -1, 1, 2)
 _ENSEMBLE_WINDOWS = (3, 10)
@@ -306,6 +303,7 @@ _CONTAINERS = ("div", "section", "ul", "ol", "dl", "aside", "article", "form", "
 _AREA_KINDS = ("L", "F", "H")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _AREA_MARK = regex.compile("[\ufdd3\ufdd4].")
+_AREA_MARKS = tuple((_AREA_OPEN + kind, _AREA_CLOSE + kind) for kind in _AREA_KINDS)
 _LINK_MARKS = regex.compile("([\ufdd1\ufdd2])")
 STRUCTURE_NAMES = ("link_share", "in_landmark", "in_furniture", "in_heading")
 
@@ -387,7 +385,7 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
         for element in elements:
             element.tail = closing + element.tail if element.tail else closing
     text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
-    depth = dict.fromkeys(_AREA_KINDS, 0)
+    depth = [0] * len(_AREA_KINDS)
     lines: list[str] = []
     rows: list[list[float]] = []
     in_link = False
@@ -395,18 +393,24 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     for part in text.split(_BLOCK_MARK):
         if not part or part.isspace():
             continue
-        if max(part) < _LINK_OPEN:  # no mark (a mark is above every other character but a few)
+        linked_marks = _LINK_OPEN in part or _LINK_CLOSE in part
+        area_marks = _AREA_OPEN in part or _AREA_CLOSE in part
+        if not (linked_marks or area_marks):
             lines.append(" ".join(part.split()))
             rows.append(plain_row)
             continue
-        # A line lies in an area that is open where it starts or opens in it.
-        inside = []
-        for kind in _AREA_KINDS:
-            opened = part.count(_AREA_OPEN + kind)
-            inside.append(float(depth[kind] > 0 or opened > 0))
-            depth[kind] += opened - part.count(_AREA_CLOSE + kind)
+        if area_marks:
+            # A line lies in an area that is open where it starts or opens in it.
+            inside = []
+            for index, (opening, closing) in enumerate(_AREA_MARKS):
+                opened = part.count(opening)
+                inside.append(float(depth[index] > 0 or opened > 0))
+                depth[index] += opened - part.count(closing)
+            part = _AREA_MARK.sub("", part)
+        else:
+            inside = plain_row[1:]
         linked = total = 0
-        pieces = _LINK_MARKS.split(_AREA_MARK.sub("", part))
+        pieces = _LINK_MARKS.split(part) if linked_marks else [part]
         for index, piece in enumerate(pieces):
             if index % 2:
                 in_link = piece == _LINK_OPEN
@@ -418,7 +422,8 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
         if line:
             lines.append(line)
             rows.append([linked / total if total else 0.0] + inside)
-        plain_row = [float(in_link)] + [float(depth[kind] > 0) for kind in _AREA_KINDS]
+        if area_marks or in_link != plain_row[0]:
+            plain_row = [float(in_link)] + [float(level > 0) for level in depth]
     return lines, np.array(rows, dtype=float).reshape(len(rows), len(STRUCTURE_NAMES))
 
 
@@ -440,6 +445,23 @@ def _shingle_keys(ids: np.ndarray, width: int) -> np.ndarray:
     return np.where(present, keys, np.uint64(0))
 
 
+def _held(keys: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is one of ``reference`` and not 0 (a run the reference lacks).
+
+    >>> _held(np.array([5, 0, 7, 9], dtype=np.uint64), np.array([9, 5, 0], dtype=np.uint64)).tolist()
+    [True, False, False, True]
+    """
+    held = np.zeros(len(keys), dtype=bool)
+    candidates = np.flatnonzero(keys)
+    if not len(candidates) or not len(reference):
+        return held
+    reference = np.sort(reference)
+    wanted = keys[candidates]
+    at = np.minimum(np.searchsorted(reference, wanted), len(reference) - 1)
+    held[candidates] = reference[at] == wanted
+    return held
+
+
 def shingle_shares(texts: list[str], reference: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each block of ``texts`` (in page order), two shares of its 4-token shingles that
     occur in ``reference``:
@@ -457,21 +479,25 @@ def shingle_shares(texts: list[str], reference: str) -> tuple[np.ndarray, np.nda
     >>> found.round(2).tolist(), own.tolist()
     ([0.0, 0.43, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0])
     """
-    n = len(texts)
-    ref_tokens = _TOKEN.findall(reference)
+    from . import blockstats
+    return _shares(blockstats.Page(texts), blockstats.words(reference))
+
+
+def _shares(page, ref_tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`shingle_shares` of the blocks of ``page`` (a :class:`blockstats.Page`) against the
+    tokens of the reference."""
+    n = page.n
     # Token ids from 1 in the reference; a token it lacks gets 0 (mapped in C, by map()).
     vocabulary = collections.defaultdict(int, zip(dict.fromkeys(ref_tokens), itertools.count(1)))
     ref_ids = np.fromiter(map(vocabulary.__getitem__, ref_tokens), dtype=np.uint64, count=len(ref_tokens))
-    # The page's tokens in one pass, its line breaks among them (a line holds none of its own).
-    vocabulary["\n"] = _LINE_BREAK_ID
-    marked = np.fromiter(map(vocabulary.__getitem__, _TOKEN_OR_BREAK.findall("\n".join(texts))), dtype=np.uint64)
-    breaks = np.flatnonzero(marked == _LINE_BREAK_ID)
-    ids = np.delete(marked, breaks)
-    ends = np.append(breaks - np.arange(len(breaks)), len(ids))
-    counts = np.diff(ends, prepend=0)
+    # The page's tokens in page order; the blocks' token counts place each block among them.
+    words = page.word_texts
+    ids = np.fromiter(map(vocabulary.__getitem__, words), dtype=np.uint64, count=len(words))
+    counts = page.words
+    ends = counts.cumsum()
     starts = ends - counts
     found_keys = _shingle_keys(ids, _SHINGLE)
-    hit = np.isin(found_keys, _shingle_keys(ref_ids, _SHINGLE)) & (found_keys > 0)
+    hit = _held(found_keys, _shingle_keys(ref_ids, _SHINGLE))
     # Shingle s covers tokens s..s+3: a block of tokens [a, b) is touched by starts a-3 .. b-1.
     prefix = np.concatenate(([0], np.cumsum(hit)))
     last = len(hit)
@@ -483,15 +509,15 @@ def shingle_shares(texts: list[str], reference: str) -> tuple[np.ndarray, np.nda
     inside = np.clip(counts - (_SHINGLE - 1), 0, None)
     own_high = np.clip(starts + inside, 0, last)
     own = np.divide(prefix[own_high] - prefix[np.clip(starts, 0, last)], inside, out=np.zeros(n), where=inside > 0)
+    # A block of fewer tokens: whether its tokens occur in a row in the reference (one token: a
+    # token id is not 0 only when the reference holds it).
     for width in range(1, _SHINGLE):
         short = np.flatnonzero(counts == width)
         if not len(short):
             continue
-        held = set(_shingle_keys(ref_ids, width).tolist())
-        keys = _shingle_keys(ids, width)
-        for i in short.tolist():
-            key = int(keys[starts[i]])
-            own[i] = 1.0 if key and key in held else 0.0
+        keys = _shingle_keys(ids, width)[starts[short]]
+        held = keys > 0 if width == 1 else _held(keys, _shingle_keys(ref_ids, width))
+        own[short] = held
     return found, own, counts
 
 
@@ -536,7 +562,9 @@ def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
     n = len(texts)
     if not n:
         return np.zeros((0, len(ensemble_names())))
-    found, own, tokens = shingle_shares(texts, text)
+    page = blockstats.Page(texts)
+    text_words = blockstats.words(text)
+    found, own, tokens = _shares(page, text_words)
     columns = [found, own]
     padded = np.concatenate((np.full(2, -1.0), found, np.full(2, -1.0)))
     columns += [padded[2 + offset:2 + offset + n] for offset in _ENSEMBLE_OFFSETS]
@@ -546,9 +574,8 @@ def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
         low, high = np.maximum(0, at - width), np.minimum(n, at + width + 1)
         columns.append((prefix[high] - prefix[low]) / (high - low))
     page_tokens = int(tokens.sum()) or 1
-    text_tokens = len(_TOKEN.findall(text))
+    text_tokens = len(text_words)
     columns += [np.full(n, min(1.0, text_tokens / page_tokens)), np.full(n, math.log1p(text_tokens))]
-    page = blockstats.Page(texts)
     block_rows = blockmodel.page_matrix(page, lang if lang is not None else guess_page_language(page))
     model = blockmodel.load_model()
     columns.append(np.asarray(blockmodel.log_odds(model, block_rows)) if model is not None else np.zeros(n))
