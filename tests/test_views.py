@@ -275,3 +275,21 @@ def test_explain_page_of_a_custom_config_uses_its_packs(tmp_path):
     assert '<div class="r f-ad"><i>2</i><s>Visit our shop</s><b class="t">house_notice</b></div>' in page
     config = CleanerConfig(extra_rule_files=(str(mine),))
     assert load_families(config.languages, config.extra_rule_files).of("house_notice").id == "ad"
+
+
+def test_explain_page_lays_right_to_left_lines_out_in_their_direction(tmp_path):
+    # An Arabic news page: its lines, removed or kept, are isolated in <bdi> (the browser lays
+    # each out right to left, a full stop at its end); left-to-right lines keep their markup.
+    page_text = (FIXTURES / "caseless" / "ar-news.txt").read_text(encoding="utf-8")
+    doc = tmp_path / "ar.txt"
+    doc.write_text(page_text + "Contact us\n", encoding="utf-8")
+    out = tmp_path / "p.html"
+    assert main(["explain", str(doc), "--html", str(out), "-j", "1"]) == 0
+    page = out.read_text(encoding="utf-8")
+    removed = re.findall(r'<div class="r f-[\w-]+"><i>\d+</i><s>(.*?)</s>', page)
+    kept = re.findall(r'<div class="k"><i>\d+</i>(.*?)</div>', page)
+    assert removed and kept
+    arabic = regex.compile(r"\p{Arabic}")
+    for shown in removed + kept:
+        assert shown.startswith("<bdi>") == bool(arabic.search(shown)), shown
+    assert any(shown == "Contact us" for shown in removed + kept)

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import NamedTuple
 
+import regex
+
 from .. import extract
 from ..normalise import _LINE_BREAK, normalise_characters
 from ..trace import Change, Explained
@@ -244,11 +246,26 @@ def _tag(rule: str, family: str = "") -> str:
     return f'<b class="t f-{family}">{shown}</b>' if family else f'<b class="t">{shown}</b>'
 
 
+# A letter of a right-to-left script (Arabic, Hebrew, Syriac, Thaana ...).
+_RIGHT_TO_LEFT = regex.compile(r"[\p{Bidi_Class=R}\p{Bidi_Class=AL}]")
+
+
+def _isolated(text: str, html: str) -> str:
+    """``html`` (the markup of ``text``) in a ``<bdi>`` when ``text`` holds right-to-left
+    letters: the browser then lays the line out in its own direction (a full stop at its end
+    stays at its end) inside the page's left-to-right layout.
+
+    >>> _isolated("Home", "Home"), _isolated("مرحبا.", "مرحبا.")
+    ('Home', '<bdi>مرحبا.</bdi>')
+    """
+    return f"<bdi>{html}</bdi>" if _RIGHT_TO_LEFT.search(text) else html
+
+
 def _line_html(line: LineView, families: Families) -> str:
     number = f"<i>{line.number}</i>"
     if line.removal is not None:
         family = families.of(line.removal.rule)
-        return (f'<div class="r f-{family.id}">{number}<s>{escape(line.text)}</s>'
+        return (f'<div class="r f-{family.id}">{number}<s>{_isolated(line.text, escape(line.text))}</s>'
                 f'{_tag(line.removal.rule)}{_repairs_html(line.repairs)}</div>')
     body = escape(line.text)
     for repair in line.repairs:
@@ -262,6 +279,7 @@ def _line_html(line: LineView, families: Families) -> str:
             body = body.replace(marked, f'<s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}', 1)
         else:
             body += f' <s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}'
+    body = _isolated(line.text, body)
     if line.cuts or line.repairs:
         return f'<div class="{"m" if line.repairs else "x"}">{number}{body}{_repairs_html(line.repairs)}</div>'
     return f'<div class="k">{number}{body}</div>'
