@@ -545,7 +545,7 @@ def _write(args, names: list[str], stages: list[dict], threshold: float, smooth:
                             "trees2": args.trees2 or args.trees, "depth": args.depth,
                             "leaves": args.leaves or 2 ** args.depth, "min_leaf": args.min_leaf,
                             "learning_rate": args.learning_rate, "l2": args.l2,
-                            "traf_weight": args.traf_weight, **scores}}
+                            "traf_weight": args.traf_weight, "traf_pseudo": args.traf_pseudo, **scores}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 
