@@ -393,9 +393,9 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
     for part in text.split(_BLOCK_MARK):
         if not part or part.isspace():
             continue
-        linked_marks = _LINK_OPEN in part or _LINK_CLOSE in part
+        link_marks = _LINK_OPEN in part or _LINK_CLOSE in part
         area_marks = _AREA_OPEN in part or _AREA_CLOSE in part
-        if not (linked_marks or area_marks):
+        if not (link_marks or area_marks):
             lines.append(" ".join(part.split()))
             rows.append(plain_row)
             continue
@@ -410,7 +410,7 @@ def page_structure(tree) -> tuple[list[str], np.ndarray]:
         else:
             inside = plain_row[1:]
         linked = total = 0
-        pieces = _LINK_MARKS.split(part) if linked_marks else [part]
+        pieces = _LINK_MARKS.split(part) if link_marks else [part]
         for index, piece in enumerate(pieces):
             if index % 2:
                 in_link = piece == _LINK_OPEN

@@ -302,8 +302,11 @@ def test_interrupted_run_leaves_no_partial_file_and_resume_completes_it(tmp_path
     assert run_cli("clean", str(folder), "-o", str(full), "-j", "2", "-q").returncode == 0
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # A shell starts its background jobs with Ctrl-C ignored, and a process keeps that (a run
+    # under nohup or `&` is not stopped by it); the run here gets Ctrl-C as from a terminal.
     process = subprocess.Popen([sys.executable, "-m", "cleaner", "clean", str(folder), "-o", str(out), "-j", "2"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(list(out.glob("doc*.txt"))) < 10:
         time.sleep(0.01)
