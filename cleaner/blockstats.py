@@ -80,23 +80,14 @@ def _spaced(codes: np.ndarray, bits: np.ndarray) -> str:
     return spaced.tobytes().decode("utf-32-le", "surrogatepass")
 
 
-_WORDS = regex.compile(r"\w+")
-
-
 def words(text: str) -> list[str]:
-    """The words of ``text`` (regex's ``\\w+``), in order, found by the class table.
+    """The words of ``text`` (regex's ``\\w+``), in order, found by the class table
+    (:attr:`Page.word_texts` of a page of one block).
 
     >>> words("The pier's end, 2024: नमस्ते!")
     ['The', 'pier', 's', 'end', '2024', 'नमस्ते']
     """
-    codes = code_points(text)
-    bits = classify(codes)
-    found = _spaced(codes, bits).split()
-    is_word = (bits & WORD) != 0
-    starts = np.count_nonzero(is_word[1:] & ~is_word[:-1]) + bool(len(is_word) and is_word[0])
-    if len(found) != starts:  # pragma: no cover - no word character is a space
-        found = _WORDS.findall(text)
-    return found
+    return Page([text]).word_texts
 
 
 def count(bits: np.ndarray, mask: int) -> int:

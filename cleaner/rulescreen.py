@@ -23,6 +23,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from .blockstats import code_points
+
 try:  # Python 3.11+
     from re import _constants as _sre
     from re import _parser as _sre_parse
@@ -493,7 +495,7 @@ def _quad_buckets(text: str) -> np.ndarray:
     >>> _quad_buckets("abcde").tolist() == _quad_buckets("xabcdex")[1:3].tolist()
     True
     """
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    codes = code_points(text)
     count = len(codes) - _QUAD + 1
     if count < 1:
         return np.zeros(0, dtype=np.uint32)
