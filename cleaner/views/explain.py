@@ -182,16 +182,16 @@ details.doc>summary{cursor:pointer;padding:6px 10px;background:#fafafa;border-ra
 details.doc[open]>summary{border-bottom:1px solid #ddd;border-radius:6px 6px 0 0}
 .doc .src{font-weight:600}.doc .meta{color:#555}
 .lines{padding:4px 0;font:13px/1.45 ui-monospace,"DejaVu Sans Mono",monospace}
-.lines>div{white-space:pre-wrap;word-break:break-word;padding:1px 8px 1px 58px;text-indent:-50px}
-.lines i{display:inline-block;width:42px;margin-right:8px;text-align:right;color:#999;font-style:normal;text-indent:0}
+.lines>div{white-space:pre-wrap;word-break:break-word;padding-block:1px;padding-inline:58px 8px;text-indent:-50px}
+.lines i{display:inline-block;width:42px;margin-inline-end:8px;text-align:end;color:#999;font-style:normal;text-indent:0}
 .r{background:color-mix(in srgb,var(--c) 12%,#fff);border-left:4px solid var(--c)}
 .r b.t{background:var(--c)}
 .r s,s.c{text-decoration-color:var(--c);text-decoration-thickness:2px;color:#555}
 s.c{background:color-mix(in srgb,var(--c) 15%,#fff)}
 b.t{font:600 11px/1 system-ui,sans-serif;color:#fff;background:var(--c);border-radius:3px;padding:2px 5px;
- margin-left:8px;white-space:nowrap;text-indent:0;display:inline-block}
+ margin-inline-start:8px;white-space:nowrap;text-indent:0;display:inline-block;unicode-bidi:isolate}
 .m{border-left:4px solid #2e7d32;background:#f1f8e9}
-.fix{font:12px/1.3 system-ui,sans-serif;color:#1b5e20;margin-left:8px;white-space:normal}
+.fix{font:12px/1.3 system-ui,sans-serif;color:#1b5e20;margin:0 8px;white-space:normal;unicode-bidi:isolate;direction:ltr}
 .lines mark{background:#ffcdd2}
 .fix del{background:#ffcdd2;text-decoration:none;padding:0 2px}.fix ins{background:#c8e6c9;text-decoration:none;padding:0 2px}
 .notes{font:12px/1.4 system-ui,sans-serif;color:#444;padding:4px 10px;margin:0;list-style:none}
@@ -250,22 +250,22 @@ def _tag(rule: str, family: str = "") -> str:
 _RIGHT_TO_LEFT = regex.compile(r"[\p{Bidi_Class=R}\p{Bidi_Class=AL}]")
 
 
-def _isolated(text: str, html: str) -> str:
-    """``html`` (the markup of ``text``) in a ``<bdi>`` when ``text`` holds right-to-left
-    letters: the browser then lays the line out in its own direction (a full stop at its end
-    stays at its end) inside the page's left-to-right layout.
+def _direction(text: str) -> str:
+    """The attribute that lays a line of ``text`` out right to left when it holds right-to-left
+    letters: its row then starts at the right, a full stop at its end stays at its end, and its
+    wrapped lines hang from the right edge (the row's spacing is set in logical directions).
 
-    >>> _isolated("Home", "Home"), _isolated("مرحبا.", "مرحبا.")
-    ('Home', '<bdi>مرحبا.</bdi>')
+    >>> _direction("Home"), _direction("مرحبا.")
+    ('', ' dir="rtl"')
     """
-    return f"<bdi>{html}</bdi>" if _RIGHT_TO_LEFT.search(text) else html
+    return ' dir="rtl"' if _RIGHT_TO_LEFT.search(text) else ""
 
 
 def _line_html(line: LineView, families: Families) -> str:
     number = f"<i>{line.number}</i>"
     if line.removal is not None:
         family = families.of(line.removal.rule)
-        return (f'<div class="r f-{family.id}">{number}<s>{_isolated(line.text, escape(line.text))}</s>'
+        return (f'<div class="r f-{family.id}"{_direction(line.text)}>{number}<s>{escape(line.text)}</s>'
                 f'{_tag(line.removal.rule)}{_repairs_html(line.repairs)}</div>')
     body = escape(line.text)
     for repair in line.repairs:
@@ -279,10 +279,10 @@ def _line_html(line: LineView, families: Families) -> str:
             body = body.replace(marked, f'<s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}', 1)
         else:
             body += f' <s class="c f-{family}">{marked}</s>{_tag(cut.rule, family)}'
-    body = _isolated(line.text, body)
+    direction = _direction(line.text)
     if line.cuts or line.repairs:
-        return f'<div class="{"m" if line.repairs else "x"}">{number}{body}{_repairs_html(line.repairs)}</div>'
-    return f'<div class="k">{number}{body}</div>'
+        return f'<div class="{"m" if line.repairs else "x"}"{direction}>{number}{body}{_repairs_html(line.repairs)}</div>'
+    return f'<div class="k"{direction}>{number}{body}</div>'
 
 
 def _repairs_html(repairs: tuple[Change, ...]) -> str:
