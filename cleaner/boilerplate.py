@@ -76,7 +76,7 @@ _LABEL_END = regex.compile(r"[\s%s]+$" % regex.escape("".join(sorted(_LABEL_MARK
 _FIRST = operator.itemgetter(slice(0, 1))
 _TEXT_OF, _LINE_OF = operator.attrgetter("text"), operator.attrgetter("line")
 _new_change = functools.partial(tuple.__new__, Change)
-_SENTENCE_END = regex.compile(r"[%s]['\"”’»)]*$" % segment.SENTENCE_MARK_CLASS)
+_SENTENCE_END = segment.SENTENCE_END
 # Phrase rules look only at the edges of very long lines: boilerplate is never buried in the
 # middle of a paragraph, and huge single lines must not cost quadratic time.
 _EDGE = 300

@@ -640,7 +640,7 @@ def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: lis
     return with_heading(keep, texts, rows)
 
 
-_SENTENCE_END = regex.compile(r"[%s]['\"”’»)\]]*$" % segment.SENTENCE_MARK_CLASS)
+_SENTENCE_END = segment.SENTENCE_END
 _HEADING_MAX = 160
 
 

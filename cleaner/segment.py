@@ -34,6 +34,10 @@ SENTENCE_MARK_CLASS = regex.escape("".join(sorted(SENTENCE_MARKS)))
 # final mark, then closing quotes and brackets.
 _FINAL_MARKS = SENTENCE_MARKS | frozenset(":;")
 _CLOSERS = "'\"”’»)]"
+# A line ends like a sentence, for the boilerplate stage's heading and label tests and the HTML
+# track's heading step: a final mark, then the same closing quotes and brackets.  (A line of
+# dialogue, "「はい。」", is told by the prose test's wider set of closers.)
+SENTENCE_END = regex.compile(r"[%s][%s]*$" % (SENTENCE_MARK_CLASS, regex.escape(_CLOSERS)))
 _NAV_SEPARATOR = regex.compile(r"\s[|»›·•/>]\s|\s[|»›·•]$|^[|»›·•]\s")
 COPYRIGHT = regex.compile(r"©|\(c\)\s*\d{4}|\bcopyright\b|all rights reserved", regex.IGNORECASE)
 # The only characters other than the literals' own letters that match them case-blind without
