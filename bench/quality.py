@@ -23,6 +23,11 @@ tuning saw.  Peer outputs are cached in ``bench/.cache/`` (delete it to recomput
     python bench/quality.py                       # both datasets, every method, all pages
     python bench/quality.py --split val --limit 300 --methods keep,cleaner
     python bench/quality.py --datasets wcxb-dev --methods trafilatura,cleaner-html --speed 100
+    python bench/quality.py --split val --methods justext,cleaner --bootstrap 2000
+
+``--bootstrap N`` adds how far each figure could move on another sample of pages of the same
+kind: the 95% interval of the score over N resamples of the pages (drawn with replacement), and
+of each method's difference from the first method named, on the same resamples (paired).
 """
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ import hashlib
 import html as html_lib
 import json
 import os
+import random
 import sys
 import time
 from collections import Counter, defaultdict
@@ -51,6 +57,7 @@ CACHED = {"c4", "justext", "trafilatura"}
 CACHED_BY_SOURCE = {"cleaner-html", "cleaner-html-ensemble"}
 VAL_SHARE = 35  # percent of pages in the validation split
 DIGITS = 3  # decimals of the scores printed (--digits)
+BOOTSTRAP = 0  # resamples of the pages for the scores' intervals (--bootstrap; 0: none)
 
 _TOKEN = regex.compile(r"\w+")
 _SPACES = regex.compile(r"\s+")
@@ -248,6 +255,60 @@ def shingle_scores(rows: list[tuple[int, int, int]]) -> tuple[float, float, floa
     return (2 * p * r / (p + r) if p + r else 0.0), p, r
 
 
+def snippet_scores(rows: list[tuple[int, int, int]]) -> tuple[float, float, float]:
+    """(F1, precision, recall) of snippet counts summed over the pages."""
+    tp, fp, fn = (sum(column) for column in zip(*rows)) if rows else (0, 0, 0)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return (2 * p * r / (p + r) if p + r else 0.0), p, r
+
+
+def bootstrap_intervals(rows: dict[str, list], score, resamples: int, seed: int = 0,
+                        level: float = 0.95) -> dict[str, tuple]:
+    """For each method of ``rows`` (its per-page counts, the pages in one order for all), the
+    ``level`` interval of each of ``score``'s figures over ``resamples`` resamples of the pages
+    drawn with replacement, and of its F1's difference from the first method's on the same
+    resamples: ``{method: ((low, high) per figure..., (low, high) of the difference)}``.
+
+    >>> rows = {"a": [(1, 0, 0), (0, 0, 1)] * 20, "b": [(1, 0, 0), (0, 0, 1)] * 20}
+    >>> found = bootstrap_intervals(rows, shingle_scores, 200)
+    >>> found["b"][-1], found["a"][1]
+    ((0.0, 0.0), (1.0, 1.0))
+    >>> low, high = found["a"][2]; 0.3 < low < 0.5 < high < 0.7
+    True
+    """
+    methods = list(rows)
+    pages = len(rows[methods[0]])
+    rng = random.Random(seed)
+    drawn: dict[str, list[tuple]] = {method: [] for method in methods}
+    for _ in range(resamples):
+        picks = [rng.randrange(pages) for _ in range(pages)]
+        first = None
+        for method in methods:
+            figures = score([rows[method][i] for i in picks])
+            first = figures[0] if first is None else first
+            drawn[method].append((*figures, figures[0] - first))
+    cut = int(round(resamples * (1 - level) / 2))
+
+    def interval(values):
+        values = sorted(values)
+        return values[cut], values[len(values) - 1 - cut]
+    return {method: tuple(interval(column) for column in zip(*drawn[method])) for method in methods}
+
+
+def print_intervals(rows: dict[str, list], score, what: str) -> None:
+    """The table of :func:`bootstrap_intervals` for ``BOOTSTRAP`` resamples."""
+    found = bootstrap_intervals(rows, score, BOOTSTRAP)
+    first = next(iter(rows))
+    print(f"\n95% intervals over {BOOTSTRAP} resamples of the {len(rows[first])} pages (paired: the "
+          f"same resamples for every method):\n")
+    print(f"| method | {what} F1 | precision | recall | F1 minus {first}'s |")
+    print("| --- | --- | --- | --- | --- |")
+    for method, figures in found.items():
+        cells = [f"[{low:.{DIGITS}f}, {high:.{DIGITS}f}]" for low, high in figures]
+        print(f"| {method} | " + " | ".join(cells[:3]) + f" | {cells[3] if method != first else ''} |")
+
+
 def leaks(output: str, gold: str) -> set[str]:
     return {name for name, pattern in LEAK_PATTERNS.items()
             if pattern.search(output) and not pattern.search(gold)}
@@ -272,6 +333,7 @@ def report_wcxb(pages, methods, workers):
     types = sorted({p["page_type"] for p in pages})
     print(f"\n## wcxb-dev: {len(pages)} pages\n")
     table = {}
+    page_rows = {}
     leak_table = {}
     timing = {}
     for method in methods:
@@ -288,6 +350,7 @@ def report_wcxb(pages, methods, workers):
                 bows[key].append(bow)
             leak_counts.update(leaks(out[p["id"]], gold[p["id"]]))
         table[method] = {k: (*shingle_scores(v), sum(bows[k]) / len(bows[k])) for k, v in per_type.items()}
+        page_rows[method] = per_type["all"]
         leak_table[method] = leak_counts
     print("| method | track | shingle F1 | precision | recall | BoW F1 |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -295,6 +358,8 @@ def report_wcxb(pages, methods, workers):
         f1, p, r, bow = table[method]["all"]
         track = "html" if method in HTML_TRACK else "text"
         print(f"| {method} | {track} | {f1:.{DIGITS}f} | {p:.{DIGITS}f} | {r:.{DIGITS}f} | {bow:.{DIGITS}f} |")
+    if BOOTSTRAP:
+        print_intervals(page_rows, shingle_scores, "shingle")
     print("\nShingle F1 (recall) per page type:\n")
     counts = Counter(p["page_type"] for p in pages)
     print("| method | " + " | ".join(f"{t} ({counts[t]})" for t in types) + " |")
@@ -347,26 +412,28 @@ def report_traf(pages, methods, workers):
     langs = ["all", "de", "other"]
     print("| method | track | snippet F1 | precision | recall | F1 de | F1 other |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
+    page_rows = {}
     for method in methods:
         out, _ = outputs(method, "traf-dev", pages, workers)
         sums = {k: [0, 0, 0] for k in langs}
+        page_rows[method] = []
         for p in pages:
             c = snippet_counts(out[p["id"]], snippets[p["id"]])
+            page_rows[method].append(c)
             for key in ("all", "de" if p.get("lang") == "de" else "other"):
                 sums[key] = [a + b for a, b in zip(sums[key], c)]
         def f1(key):
-            tp, fp, fn = sums[key]
-            pr = tp / (tp + fp) if tp + fp else 0.0
-            rc = tp / (tp + fn) if tp + fn else 0.0
-            return (2 * pr * rc / (pr + rc) if pr + rc else 0.0), pr, rc
+            return snippet_scores([sums[key]])
         f, pr, rc = f1("all")
         track = "html" if method in HTML_TRACK else "text"
         print(f"| {method} | {track} | {f:.{DIGITS}f} | {pr:.{DIGITS}f} | {rc:.{DIGITS}f} | {f1('de')[0]:.{DIGITS}f} | "
               f"{f1('other')[0]:.{DIGITS}f} |")
+    if BOOTSTRAP:
+        print_intervals(page_rows, snippet_scores, "snippet")
 
 
 def main(argv=None):
-    global DIGITS
+    global DIGITS, BOOTSTRAP
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", default="wcxb-dev,traf-dev")
     parser.add_argument("--methods", default=",".join(TEXT_TRACK + HTML_TRACK))
@@ -376,8 +443,10 @@ def main(argv=None):
     parser.add_argument("--speed", type=int, default=0, metavar="N",
                         help="also time the methods on the first N wcxb-dev pages, uncached")
     parser.add_argument("--digits", type=int, default=DIGITS, help="decimals of the scores printed")
+    parser.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                        help="also print 95%% intervals of the scores over N resamples of the pages")
     args = parser.parse_args(argv)
-    DIGITS = args.digits
+    DIGITS, BOOTSTRAP = args.digits, args.bootstrap
     methods = [m for m in args.methods.split(",") if m]
     unknown = set(methods) - set(METHODS)
     if unknown:
