@@ -2,8 +2,12 @@
 the language guess, the trace, and idempotence (cleaning the output changes nothing)."""
 from __future__ import annotations
 
+from importlib import resources
+from pathlib import Path
+
 import numpy as np
 import pytest
+import regex
 
 import cleaner
 from cleaner import blockmodel, blockstats, segment
@@ -311,6 +315,43 @@ def test_prose_mentioning_cookies_stays():
 ])
 def test_language_guess(text, lang):
     assert guess_language(text) == lang
+
+
+ARTICLE_1 = [tuple(line.split("\t")) for line in
+             (FIXTURES / "languages" / "article-1.tsv").read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("lang, text", ARTICLE_1, ids=[lang for lang, _ in ARTICLE_1])
+def test_the_language_of_a_sentence_is_told_from_its_neighbours_and_its_prose_has_stopwords(lang, text):
+    # Malay from Indonesian, Galician from Portuguese and Spanish, Afrikaans from Dutch, Marathi
+    # from Hindi, Serbian, Macedonian, Belarusian and Kazakh from Russian, Bulgarian, Ukrainian.
+    # Without its list, a language's prose has no stopwords, and its page is read as a menu.
+    assert guess_language(text) == lang
+    assert stopword_density(text, lang) > 0.15
+
+
+# The lists of the languages written in their own script (not Latin) leave out the Latin-script
+# words their Wikipedia-drawn jusText lists hold (English words quoted in articles: "language",
+# "list"), which made an English page Marathi; Serbian is written in both scripts.
+_OWN_SCRIPT = {"be": "Belarusian", "bn": "Bengali", "gu": "Gujarati", "hy": "Armenian", "ka": "Georgian",
+               "kk": "Kazakh", "kn": "Kannada", "mk": "Macedonian", "ml": "Malayalam", "mr": "Marathi",
+               "ta": "Tamil", "te": "Telugu"}
+_LATIN_SCRIPT = {"af": "Afrikaans", "az": "Azerbaijani", "cy": "Welsh", "eu": "Basque", "ga": "Irish",
+                 "gl": "Galician", "is": "Icelandic", "lb": "Luxembourgish", "ms": "Malay", "sq": "Albanian",
+                 "sr": "Serbian", "sw": "Swahili", "tl": "Tagalog", "uz": "Uzbek"}
+
+
+@pytest.mark.parametrize("lang", sorted({**_OWN_SCRIPT, **_LATIN_SCRIPT}))
+def test_a_stopword_list_is_the_one_justext_ships(lang):
+    import justext
+    name = {**_OWN_SCRIPT, **_LATIN_SCRIPT}[lang]
+    source = Path(justext.__file__).parent / "stoplists" / f"{name}.txt"
+    words = {word.strip().lower() for word in source.read_text(encoding="utf-8").splitlines() if word.strip()}
+    if lang in _OWN_SCRIPT:
+        words = {word for word in words if not regex.search(r"\p{Latin}", word)}
+    shipped = (resources.files("cleaner") / "rules" / "stopwords" / f"{lang}.txt").read_text(encoding="utf-8")
+    assert shipped == "\n".join(sorted(words)) + "\n"
 
 
 def test_cjk_stopword_density_needs_no_spaces():
