@@ -47,6 +47,11 @@ fitted on one half each (``--half``), as the least weight tried that keeps the t
 stage dropped the copies of kept blocks; "Lines printed twice": 0.825, once it read a doubled
 line as its text once).
 
+``--soft-labels`` makes each wcxb-dev block a positive row weighted by its gold share and a
+negative row weighted by the rest, instead of one row positive from a share of 0.5; cross-fitted,
+it moved the model along the precision-recall curve and compressed its log-odds, and was not
+shipped (docs/quality.md, "More languages; block-model variants").
+
 ``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
 refit the trees on the blocks changed rules leave (the rules run before the model).  A refit
@@ -329,7 +334,8 @@ def decode_page(page: dict) -> list[tuple[int, int, int]]:
 
 def training_rows(pages: list[dict], traf: list[dict], args, extra: dict | None = None):
     """The rows, labels and weights of the wcxb-dev ``pages`` (every block; each page weighs
-    the same, its blocks by their tokens) and of the traf-dev pages ``traf`` (the blocks a
+    the same, its blocks by their tokens; with ``args.soft_labels``, a block's weight is split
+    between a positive and a negative row by its gold share) and of the traf-dev pages ``traf`` (the blocks a
     snippet labels; each page weighs ``args.traf_weight``, its labelled blocks alike).
     ``extra``: each page's first-stage values, for a second stage."""
     rows, y, w = [], [], []
@@ -337,9 +343,17 @@ def training_rows(pages: list[dict], traf: list[dict], args, extra: dict | None 
         page_rows = page["rows"]
         if extra is not None:
             page_rows = [r + e for r, e in zip(page_rows, blockmodel.context_features(extra[page["id"]], page["rows"]))]
+        total = 1 + sum(page["tokens"])
+        if getattr(args, "soft_labels", False):  # each block twice: main text by its share, else by the rest
+            for row, tokens, label in zip(page_rows, page["tokens"], page["label"]):
+                for positive, share in ((True, label), (False, 1 - label)):
+                    if share > 0:
+                        rows.append(row)
+                        y.append(positive)
+                        w.append((1 + tokens) / total * share)
+            continue
         rows += page_rows
         y += [lab >= 0.5 for lab in page["label"]]
-        total = 1 + sum(page["tokens"])
         w += [(1 + t) / total for t in page["tokens"]]
     for page in traf:
         labelled = [i for i, lab in enumerate(page["label"]) if lab is not None]
@@ -465,6 +479,9 @@ def main(argv=None):
     parser.add_argument("--lowercase", action="store_true",
                         help="train the model of pages without capitals (cleaner/models/blocks_caseless.json) "
                              "on every page in lower case")
+    parser.add_argument("--soft-labels", action="store_true",
+                        help="a wcxb-dev block is a positive row weighted by its share of gold shingles and a "
+                             "negative row weighted by the rest (default: one row, positive from a share of 0.5)")
     parser.add_argument("--half", type=int, choices=(0, 1), default=None,
                         help="fit on this half of the tune pages instead of the fit part (for "
                              "bench/cross_fit.py; the decoding is chosen on the other half)")

@@ -36,3 +36,17 @@ def test_bench_prints_intervals(capsys):
     printed = capsys.readouterr().out
     assert printed.count("95% intervals over 50 resamples") == 2
     assert "| cleaner | [" in printed and "F1 minus keep's" in printed
+
+
+def test_soft_labels_split_a_block_into_a_positive_and_a_negative_row_by_its_gold_share():
+    from types import SimpleNamespace
+    spec = importlib.util.spec_from_file_location("bench_train_blocks", ROOT / "bench" / "train_blocks.py")
+    train_blocks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train_blocks)
+    pages = [{"id": "a", "rows": [[1.0], [2.0]], "label": [0.75, 0.0], "tokens": [3, 1]}]
+    rows, y, w = train_blocks.training_rows(pages, [], SimpleNamespace(soft_labels=True, traf_weight=0.0))
+    assert rows == [[1.0], [1.0], [2.0]] and y == [True, False, False]
+    assert w == pytest.approx([0.6, 0.2, 0.4])
+    hard = train_blocks.training_rows(pages, [], SimpleNamespace(soft_labels=False, traf_weight=0.0))
+    assert hard[0] == [[1.0], [2.0]] and hard[1] == [True, False] and hard[2] == pytest.approx([0.8, 0.4])
+    assert sum(w) == pytest.approx(sum(hard[2]))  # each block weighs the same either way
