@@ -23,11 +23,12 @@ import regex
 from . import blockstats
 from .language import CJK, stopword_densities
 
-# The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu and the
-# danda of Devanagari among them (Thai ends its sentences with none).  The block model, the
-# boilerplate stage (prose lines, headings, labels), the test for hard-wrapped text and the HTML
-# track's heading step read these too.
-SENTENCE_MARKS = frozenset(".!?…。！？؟۔।")
+# The marks that end a sentence, the question mark of Arabic script, the full stop of Urdu, the
+# danda and double danda of Indic scripts, and the full stops of Armenian, Ethiopic, Myanmar and
+# Khmer among them (Thai ends its sentences with none).  The block model, the boilerplate stage
+# (prose lines, headings, labels), the test for hard-wrapped text and the HTML track's heading
+# step read these too.
+SENTENCE_MARKS = frozenset(".!?…。！？｡؟۔।॥։።။។")
 # The same marks written as the inside of a regular expression's character class.
 SENTENCE_MARK_CLASS = regex.escape("".join(sorted(SENTENCE_MARKS)))
 # A block ends like a sentence (for the region scores, a clause's colon or semicolon too): a

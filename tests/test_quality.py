@@ -671,6 +671,20 @@ def test_a_page_in_arabic_persian_hebrew_hindi_or_thai_is_read_with_its_stopword
     assert lines[10] in kept
 
 
+@pytest.mark.parametrize("line", [
+    "Բոլոր մարդիկ ծնվում են ազատ ու հավասար։",  # Armenian full stop
+    "አዎ።",                                       # Ethiopic
+    "ဟုတ်ကဲ့။",                                   # Myanmar
+    "បាទ។",                                       # Khmer
+    "सत्यमेव जयते॥",                              # double danda
+    "はい｡",                                      # halfwidth ideographic full stop
+])
+def test_a_line_ending_with_its_scripts_full_stop_ends_like_a_sentence(line):
+    names = blockmodel.feature_names()
+    assert blockmodel.page_features([line], "hy")[0][names.index("sentence_end")] == 1.0
+    assert segment.SENTENCE_END.search(line)
+
+
 def test_urdu_is_told_from_persian_and_arabic_and_its_sentences_end_with_its_full_stop():
     # Article 1 of the declaration in Urdu: Persian and Arabic share its script, not its stopwords.
     text = ("تمام انسان آزاد اور حقوق و عزت کے اعتبار سے برابر پیدا ہوئے ہیں۔ انہیں ضمیر اور عقل ودیعت "
