@@ -398,7 +398,7 @@ def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         np.divide(prefix[high] - prefix[low], count, out=out[:, column])
         column += 1
     at = np.arange(n)
-    positive = np.maximum(0.0, 1.0 / (1.0 + np.exp(-values.clip(-30.0, 30.0))) - 0.5)
+    positive = np.maximum(0.0, probabilities(values) - 0.5)
     running = positive.cumsum()
     mass = running[-1] or 1.0
     rank = np.empty(n)

@@ -30,7 +30,8 @@ from typing import NamedTuple
 import numpy as np
 import regex
 
-from . import segment
+from . import blockmodel, blockstats, segment
+from .language import guess_page_language
 from .trace import Change
 
 # A document is HTML when it opens like a page or is dense with block-level tags.
@@ -479,7 +480,6 @@ def shingle_shares(texts: list[str], reference: str) -> tuple[np.ndarray, np.nda
     >>> found.round(2).tolist(), own.tolist()
     ([0.0, 0.43, 0.0, 0.0], [0.0, 1.0, 1.0, 0.0])
     """
-    from . import blockstats
     return _shares(blockstats.Page(texts), blockstats.words(reference))
 
 
@@ -532,7 +532,6 @@ def found_shares(texts: list[str], reference: str) -> list[float]:
 
 def ensemble_names() -> list[str]:
     """The names of the features :func:`ensemble_features` gives each line."""
-    from . import blockmodel
     names = ["in_text", "own_in_text"]
     names += [f"in_text_at{offset:+d}" for offset in _ENSEMBLE_OFFSETS]
     names += [f"in_text_win{width}" for width in _ENSEMBLE_WINDOWS]
@@ -557,8 +556,6 @@ def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
     >>> rows.shape == (2, len(ensemble_names())), rows[:, 1].tolist()
     (True, [0.0, 1.0])
     """
-    from . import blockmodel, blockstats
-    from .language import guess_page_language
     n = len(texts)
     if not n:
         return np.zeros((0, len(ensemble_names())))
@@ -600,7 +597,6 @@ def load_ensemble() -> EnsembleModel | None:
 
 @functools.lru_cache(maxsize=1)
 def _load_ensemble() -> EnsembleModel | None:
-    from . import blockmodel
     data = blockmodel.read_model_file("html_blocks.json", ensemble_names(), "bench/train_html.py")
     if data is None:
         return None
@@ -622,7 +618,6 @@ def agreed(rows: np.ndarray, block_threshold: float) -> np.ndarray:
 def ensemble_keep(model: EnsembleModel, texts: list[str], text: str, structure: np.ndarray,
                   lang: str | None = None) -> tuple[list[bool], list[float]]:
     """Which lines of the page the ensemble keeps, and its smoothed log-odds for each."""
-    from . import blockmodel
     rows = ensemble_features(texts, text, structure, lang)
     values = blockmodel.smoothed(blockmodel.ensemble_array(model.base, model.trees, rows), model.smooth)
     return decide(model, texts, rows, values), values
@@ -631,7 +626,6 @@ def ensemble_keep(model: EnsembleModel, texts: list[str], text: str, structure: 
 def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: list[float]) -> list[bool]:
     """The lines kept: smoothed log-odds at the model's threshold, the lines both sources hold
     (when the model says so), and the main text's heading (:func:`with_heading`)."""
-    from . import blockmodel
     keep = [value >= model.threshold for value in values]
     if model.keep_agreed and len(rows):
         block_model = blockmodel.load_model()
