@@ -41,9 +41,13 @@ _BLOCK_TAG = regex.compile(r"</?(?:p|div|br|span|a|li|ul|table|tr|td|h[1-6]|sect
                            regex.IGNORECASE)
 _SPACES = regex.compile(r"\s+")
 
-# Elements whose content is never visible text.
+# Ruby annotations: the reading printed above a word (<rt>, with <rp> brackets for browsers
+# without ruby) is no part of the sentence, and inline it would split every word it reads.
+_READINGS = ("rt", "rp")
+# Elements whose content is never visible text (the readings too).
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "svg", "math", "iframe",
-                        "object", "canvas", "select", "option", "button", "input", "textarea"})
+                        "object", "canvas", "select", "option", "button", "input", "textarea",
+                        *_READINGS})
 # Elements that start a new line in the page's visible text.
 _BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "br", "caption", "dd",
                      "details", "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure",
@@ -121,7 +125,7 @@ def extract_main_text(html: str, *, url: str | None = None) -> Extraction:
     try:
         # trafilatura's own loader, so the tree is the one trafilatura.extract(html) would read;
         # given a tree, trafilatura works on a copy and leaves this one for the page's lines.
-        tree = load_html(html)
+        tree = _without_readings(load_html(html))
         text = "" if tree is None else trafilatura.extract(
             tree, url=url, include_comments=False, include_tables=True, deduplicate=False) or ""
     except Exception as error:  # trafilatura raises many kinds on pathological markup
@@ -174,7 +178,9 @@ def page_lines(html) -> str:
     elif not html.strip():
         return ""
     else:
-        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True)
+        # The markup is handed over as UTF-8 bytes, so the parser is told so (else lxml would
+        # read a page without a charset declaration as Latin-1).
+        parser = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
         try:
             # Bytes, so an XML encoding declaration in the page cannot make lxml refuse the string.
             tree = lxml_html.fromstring(html.encode("utf-8", "surrogatepass"), parser=parser)
@@ -254,9 +260,18 @@ def parse_page(html: str):
     """The page's lxml tree as trafilatura's loader builds it (None when the loader refuses it)."""
     from trafilatura.utils import load_html
     try:
-        return load_html(html)
+        return _without_readings(load_html(html))
     except Exception as error:  # lxml and trafilatura raise many kinds on pathological markup
         raise ExtractError(f"HTML could not be parsed: {type(error).__name__}: {error}") from None
+
+
+def _without_readings(tree):
+    """``tree`` without its ruby readings (:data:`_READINGS`; their tails stay), before
+    trafilatura reads it: its text and the page's lines then agree on every annotated word."""
+    if tree is not None:
+        from lxml import etree
+        etree.strip_elements(tree, *_READINGS, with_tail=False)
+    return tree
 
 
 def trafilatura_text(tree, *, url: str | None = None, **options) -> str:

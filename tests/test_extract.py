@@ -160,6 +160,35 @@ def test_page_lines_one_line_per_block_without_scripts():
     assert lines.splitlines() == ["a b c", "d", "e", "f"]
 
 
+def test_page_lines_leave_out_ruby_readings():
+    # A reading printed above a word (<rt>, with <rp> brackets for browsers without ruby) is no
+    # part of the sentence: inline it would split every word it reads.
+    lines = page_lines("<html><body><p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもが"
+                       "<ruby>学校<rt>がっこう</rt></ruby>へ行く。</p></body></html>")
+    assert lines.splitlines() == ["子どもが学校へ行く。"]
+
+
+def test_html_with_ruby_keeps_the_sentences_without_their_readings():
+    sentences = ["子どもへの虐待をなくすための法律ができて、親が子どもを教育するために体罰を禁止することになりました。",
+                 "最近、親に虐待された子どもを児童相談所が守ることができなくて、子どもが亡くなる事件が続いています。",
+                 "法律では虐待をした親に専門家が子どもの育て方を教えたり、専門の職員を増やしたりすることも決まりました。"]
+    readings = {"子": "こ", "親": "おや", "法律": "ほうりつ", "虐待": "ぎゃくたい", "事件": "じけん"}
+
+    def with_ruby(text):
+        for word, reading in readings.items():
+            text = text.replace(word, f"<ruby>{word}<rt>{reading}</rt></ruby>")
+        return text
+
+    page = ("<!DOCTYPE html><html><head><title>ニュース</title></head><body><nav><a href='/'>トップ</a></nav>"
+            "<article><h1>子どもへの体罰を禁止する法律ができる</h1>"
+            + "".join(f"<p>{with_ruby(text)}</p>" for text in sentences)
+            + "</article><footer>Copyright</footer></body></html>")
+    out = cleaner.clean(page, format="html")
+    for text in sentences:
+        assert text in out
+    assert "子こども" not in out and "ほうりつ" not in out
+
+
 @pytest.mark.parametrize("page", [
     "<div>" * 50000 + "deep" + "</div>" * 50000,
     "<html><body><p class='" + "a" * 200000 + "'>attribute</p></body></html>",
