@@ -352,10 +352,22 @@ def _strip_invisible(tree) -> str:
     etree.strip_elements(tree, *_INVISIBLE.difference({"noscript"}), with_tail=False)
     text = etree.tostring(tree, method="text", encoding=str, with_tail=False)
     fallbacks = list(tree.iter("noscript"))
-    inside = sum(len(etree.tostring(element, method="text", encoding=str, with_tail=False)) for element in fallbacks)
-    if fallbacks and 2 * inside <= len(text):
-        etree.strip_elements(tree, "noscript", with_tail=False)
+    if fallbacks:
+        # Letters, not white space, are weighed: a page's indentation outweighs its text.
+        inside = sum(_visible_length(etree.tostring(element, method="text", encoding=str, with_tail=False))
+                     for element in fallbacks)
+        if 2 * inside <= _visible_length(text):
+            etree.strip_elements(tree, "noscript", with_tail=False)
     return text
+
+
+def _visible_length(text: str) -> int:
+    """The characters of ``text`` that are not white space.
+
+    >>> _visible_length("  a b\\n\\t c ")
+    3
+    """
+    return len("".join(text.split()))
 
 
 def page_structure(tree) -> tuple[list[str], np.ndarray]:

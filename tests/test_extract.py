@@ -160,6 +160,21 @@ def test_page_lines_one_line_per_block_without_scripts():
     assert lines.splitlines() == ["a b c", "d", "e", "f"]
 
 
+def test_noscript_holding_most_of_the_letters_is_read_whatever_the_indentation():
+    # A blog serves its post to readers without scripts in a <noscript>; the markup around it is
+    # indented deeply, so the page holds more white space than letters outside the post.
+    indent = "\n" + " " * 400
+    menu = "".join(f"{indent}<li>{indent}<a href='/{n}'>{word}</a>{indent}</li>" for n, word in enumerate(["Home", "Labels", "Archive"]))
+    page = (f"<!DOCTYPE html><html><head><title>Pier</title></head><body>{indent}<ul>{menu}</ul>{indent}"
+            f"<div class='post'><script type='text/template'>{PARAGRAPHS}</script>"
+            f"<noscript><h3>Pier to be repaired</h3>{PARAGRAPHS}</noscript></div>{indent}</body></html>")
+    tree = extract.parse_page(page)
+    lines, _ = extract.page_structure(tree)
+    assert all(text in lines for text in STORY)
+    out = cleaner.clean(page, format="html")
+    assert all(text in out for text in STORY)
+
+
 def test_page_lines_leave_out_ruby_readings():
     # A reading printed above a word (<rt>, with <rp> brackets for browsers without ruby) is no
     # part of the sentence: inline it would split every word it reads.
