@@ -200,7 +200,7 @@ def page_lines(html) -> str:
     for event, element in etree.iterwalk(tree, events=("start", "end")):
         tag = element.tag.lower() if isinstance(element.tag, str) else ""
         if event == "start":
-            if hidden or tag in _INVISIBLE:
+            if hidden or tag in _INVISIBLE or tag == "dialog" and _is_closed(element):
                 hidden += 1
                 continue
             if tag in _BLOCKS:
@@ -266,12 +266,36 @@ def parse_page(html: str):
 
 
 def _without_readings(tree):
-    """``tree`` without its ruby readings (:data:`_READINGS`; their tails stay), before
-    trafilatura reads it: its text and the page's lines then agree on every annotated word."""
+    """``tree`` without its ruby readings (:data:`_READINGS`) and its closed dialogs (their tails
+    stay), before trafilatura reads it: its text and the page's lines then agree on every
+    annotated word.  A ``<dialog>`` without ``open`` is not rendered until a script opens it
+    (a consent form, a sign-up or log-in box, an enlarged picture); trafilatura drops every
+    dialog anyway."""
     if tree is not None:
         from lxml import etree
         etree.strip_elements(tree, *_READINGS, with_tail=False)
+        for dialog in [element for element in tree.iter("dialog") if _is_closed(element)]:
+            _remove_keeping_tail(dialog)
     return tree
+
+
+def _is_closed(element) -> bool:
+    """Whether ``element`` is a dialog that the page does not show (no ``open`` attribute)."""
+    return element.get("open") is None
+
+
+def _remove_keeping_tail(element) -> None:
+    """Take ``element`` out of its tree; the text after it stays where it was."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + element.tail
+        else:
+            parent.text = (parent.text or "") + element.tail
+    parent.remove(element)
 
 
 def trafilatura_text(tree, *, url: str | None = None, **options) -> str:

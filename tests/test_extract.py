@@ -175,6 +175,15 @@ def test_noscript_holding_most_of_the_letters_is_read_whatever_the_indentation()
     assert all(text in out for text in STORY)
 
 
+def test_closed_dialogs_are_not_page_lines():
+    # A <dialog> without "open" is not shown until a script opens it (a consent or log-in box).
+    page = ("<html><body><p>Before</p><dialog><p>Sign up for our newsletter</p></dialog>after the box"
+            "<dialog open><p>An open notice</p></dialog><div>End</div></body></html>")
+    expected = ["Before", "after the box", "An open notice", "End"]
+    assert page_lines(page).splitlines() == expected
+    assert extract.tree_lines(extract.parse_page(page)) == expected
+
+
 def test_page_lines_leave_out_ruby_readings():
     # A reading printed above a word (<rt>, with <rp> brackets for browsers without ruby) is no
     # part of the sentence: inline it would split every word it reads.
