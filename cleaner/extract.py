@@ -125,7 +125,7 @@ def extract_main_text(html: str, *, url: str | None = None) -> Extraction:
     try:
         # trafilatura's own loader, so the tree is the one trafilatura.extract(html) would read;
         # given a tree, trafilatura works on a copy and leaves this one for the page's lines.
-        tree = _without_readings(load_html(html))
+        tree = _without_unrendered(load_html(html))
         text = "" if tree is None else trafilatura.extract(
             tree, url=url, include_comments=False, include_tables=True, deduplicate=False) or ""
     except Exception as error:  # trafilatura raises many kinds on pathological markup
@@ -260,42 +260,28 @@ def parse_page(html: str):
     """The page's lxml tree as trafilatura's loader builds it (None when the loader refuses it)."""
     from trafilatura.utils import load_html
     try:
-        return _without_readings(load_html(html))
+        return _without_unrendered(load_html(html))
     except Exception as error:  # lxml and trafilatura raise many kinds on pathological markup
         raise ExtractError(f"HTML could not be parsed: {type(error).__name__}: {error}") from None
 
 
-def _without_readings(tree):
-    """``tree`` without its ruby readings (:data:`_READINGS`) and its closed dialogs (their tails
-    stay), before trafilatura reads it: its text and the page's lines then agree on every
-    annotated word.  A ``<dialog>`` without ``open`` is not rendered until a script opens it
-    (a consent form, a sign-up or log-in box, an enlarged picture); trafilatura drops every
-    dialog anyway."""
+def _without_unrendered(tree):
+    """``tree`` (trafilatura's loader's, an ``lxml.html`` tree) without its ruby readings
+    (:data:`_READINGS`) and its closed dialogs (their tails stay), before trafilatura reads it:
+    its text and the page's lines then agree on every annotated word.  A ``<dialog>`` without
+    ``open`` is not rendered until a script opens it (a consent form, a sign-up or log-in box, an
+    enlarged picture); trafilatura drops every dialog anyway."""
     if tree is not None:
         from lxml import etree
         etree.strip_elements(tree, *_READINGS, with_tail=False)
         for dialog in [element for element in tree.iter("dialog") if _is_closed(element)]:
-            _remove_keeping_tail(dialog)
+            dialog.drop_tree()
     return tree
 
 
 def _is_closed(element) -> bool:
     """Whether ``element`` is a dialog that the page does not show (no ``open`` attribute)."""
     return element.get("open") is None
-
-
-def _remove_keeping_tail(element) -> None:
-    """Take ``element`` out of its tree; the text after it stays where it was."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if element.tail:
-        previous = element.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + element.tail
-        else:
-            parent.text = (parent.text or "") + element.tail
-    parent.remove(element)
 
 
 def trafilatura_text(tree, *, url: str | None = None, **options) -> str:
