@@ -22,8 +22,9 @@ decoding is scored on the output of the pipeline's own boilerplate stage
 threshold, region margin, repeated labels removed after the model, and later passes).  With
 ``--stages 2`` a second ensemble reads the block's features plus the first stage's log-odds of
 the block, its neighbours and the page, and the shape of the teaser lists around the block
-(runs of title-shaped blocks, repeated blocks nearby; :func:`cleaner.blockmodel.context_features`),
-learned from out-of-fold first-stage values.  Each fit page is also shown to the trees a second time as
+(runs of title-shaped blocks, repeated blocks nearby; :func:`cleaner.blockmodel.context_features`)
+and how much of the block's vocabulary the page's confident blocks share
+(:func:`cleaner.blockmodel.cohesion_columns`), learned from out-of-fold first-stage values.  Each fit page is also shown to the trees a second time as
 its gold-like blocks alone, so that the model keeps a page that is already clean (cleaning the
 output again must change nothing).  scikit-learn is needed here only; the package evaluates the
 exported trees with numpy.
@@ -342,7 +343,7 @@ def training_rows(pages: list[dict], traf: list[dict], args, extra: dict | None 
     for page in pages:
         page_rows = page["rows"]
         if extra is not None:
-            page_rows = [r + e for r, e in zip(page_rows, blockmodel.context_features(extra[page["id"]], page["rows"]))]
+            page_rows = [r + e for r, e in zip(page_rows, blockmodel.context_features(extra[page["id"]], page["rows"], page["texts"], page["lang"]))]
         total = 1 + sum(page["tokens"])
         if getattr(args, "soft_labels", False):  # each block twice: main text by its share, else by the rest
             for row, tokens, label in zip(page_rows, page["tokens"], page["label"]):
@@ -361,7 +362,7 @@ def training_rows(pages: list[dict], traf: list[dict], args, extra: dict | None 
             continue
         page_rows = page["rows"]
         if extra is not None:
-            page_rows = [r + e for r, e in zip(page_rows, blockmodel.context_features(extra[page["id"]], page["rows"]))]
+            page_rows = [r + e for r, e in zip(page_rows, blockmodel.context_features(extra[page["id"]], page["rows"], page["texts"], page["lang"]))]
         rows += [page_rows[i] for i in labelled]
         y += [page["label"][i] >= 0.5 for i in labelled]
         w += [args.traf_weight / len(labelled)] * len(labelled)
@@ -425,7 +426,7 @@ def stage_values(stage: dict, pages: list[dict], extra: dict | None = None) -> d
         if extra is None:
             rows += page["rows"]
         else:
-            rows += [r + e for r, e in zip(page["rows"], blockmodel.context_features(extra[page["id"]], page["rows"]))]
+            rows += [r + e for r, e in zip(page["rows"], blockmodel.context_features(extra[page["id"]], page["rows"], page["texts"], page["lang"]))]
     flat = ensemble_np(stage, np.array(rows, dtype=np.float64)).tolist() if rows else []
     out, start = {}, 0
     for page in pages:

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from quality import CACHE, load_pages, page_html, shingle_counts, shingle_scores, snippet_counts  # noqa: E402
 from train_blocks import fit_stage, part_of, snippet_labels, source_digest  # noqa: E402
 
-from cleaner import blockmodel, extract  # noqa: E402
+from cleaner import blockmodel, blockstats, extract  # noqa: E402
 
 MODEL = ROOT / "cleaner" / "models" / "html_blocks.json"
 SOURCES = {"main": {}, "recall": {"favor_recall": True}, "fast": {"fast": True},
@@ -91,7 +91,7 @@ def featurize(args) -> dict:
         label = extract.found_shares(texts, page["gold"])
     else:
         label = snippet_labels(texts, page["snippets"])
-    return {**page, "label": label, "tokens": [len(extract._TOKEN.findall(t)) for t in texts],
+    return {**page, "label": label, "tokens": [len(blockstats.words(t)) for t in texts],
             "rows": extract.ensemble_features(texts, page[source], marks).tolist()}
 
 

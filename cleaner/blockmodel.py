@@ -3,9 +3,11 @@
 Each block gets features that carry across languages: its length, its stopword density with
 the page language's list, punctuation, digits and capitals, whether it ends like a sentence,
 navigation shapes (separators, a copyright line), its position and repetition in the page, the
-region score of :mod:`cleaner.segment`, and the same for its neighbours.  A small ensemble of
-regression trees (gradient boosting, trained by ``bench/train_blocks.py`` on the tuning split
-of the dev pages) turns them into a probability that the block is main text.  The model ships as
+region score of :mod:`cleaner.segment`, and the same for its neighbours; a second stage adds
+what the first said of the block's neighbourhood and how much of the block's words the page's
+confident blocks share (the main text keeps to one topic).  A small ensemble of regression
+trees (gradient boosting, trained by ``bench/train_blocks.py`` on the tuning split of the dev
+pages) turns them into a probability that the block is main text.  The model ships as
 ``cleaner/models/blocks.json``.  Everything is computed for the whole page at once with numpy:
 the counts behind the features come from :mod:`cleaner.blockstats`, the features of all blocks
 are columns of one array, and the trees are walked for all blocks together, a level at a time.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import json
 import math
 import operator
@@ -30,7 +33,7 @@ import numpy as np
 import regex
 
 from . import blockstats, segment
-from .language import CJK
+from .language import CJK, stopword_words
 
 # Searched only in the blocks that can match at all (see _flags).
 _BULLET = regex.compile(r"^[-*•·▪►‣◦–—>]\s")
@@ -175,6 +178,10 @@ def _date_candidates(page: blockstats.Page) -> np.ndarray:
     return page.blocks_of(between) | page.blocks_of(century.nonzero()[0])
 
 
+# (block, term number) pairs: the content terms of a page's blocks (see content_terms).
+Terms = tuple[np.ndarray, np.ndarray]
+
+
 class BlockRows(NamedTuple):
     """What the features of a page's blocks owe to each block alone (its text and the page
     language), one entry per block: a later pass over some of the blocks takes their entries
@@ -182,11 +189,24 @@ class BlockRows(NamedTuple):
 
     own: np.ndarray  # the columns of _OWN, but for the page-level ones (in_region, repeats: 0)
     keys: list[str]  # the case-folded text, which the repeats are counted by
+    terms: Terms | None = None  # the blocks' content terms (content_terms), once known
 
     def take(self, keep: list[bool]) -> BlockRows:
-        """The entries of the blocks ``keep`` keeps."""
+        """The entries of the blocks ``keep`` keeps.
+
+        >>> page = blockstats.Page(["Red fox", "Home", "Grey fox"])
+        >>> rows = BlockRows(np.zeros((3, 1)), ["red fox", "home", "grey fox"], content_terms(page, "en"))
+        >>> sorted(rows.take([True, False, True]).terms[0].tolist())
+        [0, 0, 1, 1]
+        """
         rows = np.flatnonzero(keep)
-        return BlockRows(self.own[rows], [self.keys[row] for row in rows.tolist()])
+        terms = self.terms
+        if terms is not None:
+            renumbered = np.full(len(self.keys), -1)
+            renumbered[rows] = np.arange(len(rows))
+            blocks = renumbered[terms[0]]
+            terms = (blocks[blocks >= 0], terms[1][blocks >= 0])
+        return BlockRows(self.own[rows], [self.keys[row] for row in rows.tolist()], terms)
 
 
 _IN_REGION, _REPEATS = _OWN.index("in_region"), _OWN.index("repeats")
@@ -341,7 +361,7 @@ def context_names() -> list[str]:
     names = ["stage1"] + [f"stage1_at{offset:+d}" for offset in _CONTEXT_OFFSETS]
     names += [f"stage1_win{width}" for width in _CONTEXT_WINDOWS]
     names += ["stage1_page_mean", "stage1_page_max", "stage1_rank", "stage1_mass_before", "stage1_mass_after"]
-    return names + list(_TEASER_NAMES)
+    return names + list(_TEASER_NAMES) + list(_COHESION_NAMES)
 
 
 # Lists of teasers (a title, perhaps a line of summary, the next title): what the second stage
@@ -351,36 +371,50 @@ _TITLE_WORDS = 14
 _TEASER_WINDOW = 5
 _TEASER_NAMES = ("title_shaped", "title_run", "win5_title_shaped", "win5_repeated", "win5_stage1_titles")
 _LOG_WORDS = _OWN.index("log_words")
+# How much of a block's vocabulary the rest of the page shares (see cohesion_columns).
+_COHESION_NAMES = ("shared_confident", "shared_page", "shared_best", "log_terms")
+_CONFIDENT = 1.0      # first-stage log-odds of a block whose words stand for the page's topic
+_BEST_BLOCKS = 3
+_MIN_TERM = 3         # shorter words are too often function words of some language
+_UNSPACED = blockstats.WIDE | blockstats.THAI
 _CONTEXT_COUNT = len(context_names())
 _SENTENCE_END = _OWN.index("sentence_end")
 
 
-def context_features(values: list[float], rows: list[list[float]]) -> list[list[float]]:
-    """What the first stage said about each block's neighbourhood and the whole page, and the
-    shape of the teaser lists around it (``rows``: the blocks' feature rows).
+def context_features(values: list[float], rows: list[list[float]], texts: list[str], lang: str) -> list[list[float]]:
+    """What the first stage said about each block's neighbourhood and the whole page, the
+    shape of the teaser lists around it and how much of its vocabulary the page's confident
+    blocks share (``rows``: the blocks' feature rows, ``texts`` their texts, ``lang`` the page's
+    language).
 
-    >>> rows = context_features([2.0, -1.0, 3.0], page_features(["Home", "News", "The cat sat."], "en"))
+    >>> texts = ["Home", "News", "The cat sat."]
+    >>> rows = context_features([2.0, -1.0, 3.0], page_features(texts, "en"), texts, "en")
     >>> len(rows[0]) == len(context_names()), rows[1][0], rows[1][3]
     (True, -1.0, 2.0)
     """
-    return context_matrix(np.asarray(values, dtype=float), np.asarray(rows, dtype=float)).tolist()
+    return context_matrix(np.asarray(values, dtype=float), np.asarray(rows, dtype=float),
+                          content_terms(blockstats.Page(texts), lang)).tolist()
 
 
-def context_matrix(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+def context_matrix(values: np.ndarray, rows: np.ndarray, terms: Terms) -> np.ndarray:
     """:func:`context_features` as an array, one row per block: the first stage's log-odds of
     the block and of its neighbours (-8 past the page's edges), their means over windows, the
     page's mean and top value, the block's rank on the page, and the share of the page's
-    confident mass before and after it; then the teaser-list columns (:func:`teaser_columns`).
+    confident mass before and after it; then the teaser-list columns (:func:`teaser_columns`)
+    and the cohesion columns (:func:`cohesion_columns` of the blocks' content ``terms``).
 
-    >>> rows = page_features(["Home", "News", "The cat sat."], "en")
-    >>> context_matrix(np.array([2.0, -1.0, 3.0]), np.array(rows))[:, [0, 3, 4]].tolist()
+    >>> texts = ["Home", "News", "The cat sat."]
+    >>> rows, terms = page_features(texts, "en"), content_terms(blockstats.Page(texts), "en")
+    >>> context_matrix(np.array([2.0, -1.0, 3.0]), np.array(rows), terms)[:, [0, 3, 4]].tolist()
     [[2.0, -8.0, -1.0], [-1.0, 2.0, 3.0], [3.0, -1.0, -8.0]]
     """
     n = len(values)
     out = np.empty((n, _CONTEXT_COUNT))
     if not n:
         return out
-    out[:, _CONTEXT_COUNT - len(_TEASER_NAMES):] = teaser_columns(values, rows)
+    teasers = _CONTEXT_COUNT - len(_TEASER_NAMES) - len(_COHESION_NAMES)
+    out[:, teasers:teasers + len(_TEASER_NAMES)] = teaser_columns(values, rows)
+    out[:, _CONTEXT_COUNT - len(_COHESION_NAMES):] = cohesion_columns(values, terms)
     out[:, 0] = values
     column = 1
     for offset in _CONTEXT_OFFSETS:
@@ -441,6 +475,79 @@ def teaser_columns(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
         np.divide(prefix[high] - prefix[low], count, out=out[:, column])
     counts = out[:, 2] * count
     out[:, 4] = np.divide(out[:, 4] * count, counts, out=np.zeros(n), where=counts > 0)
+    return out
+
+
+def content_terms(page: blockstats.Page, lang: str) -> tuple[np.ndarray, np.ndarray]:
+    """The content terms of the page's blocks, as (block, term number) pairs, each pair once:
+    its words of at least three characters that hold a letter and are not stopwords of ``lang``,
+    lower-cased; a word in a script written without spaces (Chinese, Japanese, Thai; and
+    Korean, whose words carry their particles) gives its character pairs instead.
+
+    >>> page = blockstats.Page(["The red fox", "A red car, a red fox", "12 of 34"])
+    >>> blocks, terms = content_terms(page, "en")
+    >>> sorted(blocks.tolist()), len(set(terms.tolist()))
+    ([0, 0, 1, 1, 1], 3)
+    """
+    words = page.lowered_words
+    count = len(words)
+    if not count:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    classes = page.word_classes
+    candidate = ((classes & blockstats.LETTER) != 0) & ~stopword_words(page, lang)
+    unspaced = ((classes & _UNSPACED) != 0) & candidate
+    kept = candidate & ~unspaced & (page.word_lengths >= _MIN_TERM)
+    numbers: dict[str, int] = {}  # a term's number: where it first occurs among the kept words
+    terms = np.fromiter(map(numbers.setdefault, itertools.compress(words, kept.tolist()), itertools.count()),
+                        dtype=np.int64)
+    blocks = page.word_block[kept].astype(np.int64)
+    if unspaced.any():  # character pairs get numbers after the words'
+        pairs: dict[str, int] = {}
+        extra_blocks, extra_terms = [], []
+        for index in unspaced.nonzero()[0].tolist():
+            word, block = words[index], int(page.word_block[index])
+            for at in range(max(1, len(word) - 1)):
+                extra_blocks.append(block)
+                extra_terms.append(count + pairs.setdefault(word[at:at + 2], len(pairs)))
+        blocks = np.concatenate((blocks, np.array(extra_blocks, dtype=np.int64)))
+        terms = np.concatenate((terms, np.array(extra_terms, dtype=np.int64)))
+    span = int(terms.max()) + 1 if len(terms) else 1
+    # Each pair once (a set of small integers: cheaper than sorting them).
+    keys = np.fromiter(set((blocks * span + terms).tolist()), dtype=np.int64)
+    return keys // span, keys % span
+
+
+def cohesion_columns(values: np.ndarray, terms: Terms) -> np.ndarray:
+    """How much of each block's vocabulary the rest of the page shares: of its content terms
+    (``terms``, :func:`content_terms`), the share found in another block the first stage is
+    confident of (``values``: its log-odds, at least :data:`_CONFIDENT`), in any other block,
+    and in another of the page's three best blocks (-1 for a block without content terms);
+    then the log of its number of content terms.  The main text keeps to its topic; menus,
+    footers and notices share little of its words.
+
+    >>> page = blockstats.Page(["Home", "Red foxes hunt at night.", "Foxes hunt mice.", "Contact us"])
+    >>> columns = cohesion_columns(np.array([-2.0, 3.0, 2.0, -2.0]), content_terms(page, "en"))
+    >>> columns[:, 0].round(3).tolist()
+    [-1.0, 0.5, 0.667, 0.0]
+    """
+    n = len(values)
+    out = np.full((n, len(_COHESION_NAMES)), -1.0)
+    blocks, terms = terms
+    types = np.bincount(blocks, minlength=n)
+    out[:, 3] = _log1p_counts(types)
+    if not len(terms):
+        return out
+    span = int(terms.max()) + 1
+    confident = values >= _CONFIDENT
+    best = np.zeros(n, dtype=bool)
+    best[np.argsort(-values, kind="stable")[:_BEST_BLOCKS]] = True
+    has = types > 0
+    for column, members in ((0, confident), (1, np.ones(n, dtype=bool)), (2, best)):
+        member = members[blocks]
+        holders = np.bincount(terms, weights=member, minlength=span)
+        shared = holders[terms] - member > 0  # held by another block of the set
+        hits = np.bincount(blocks, weights=shared, minlength=n)
+        out[has, column] = hits[has] / types[has]
     return out
 
 
@@ -672,12 +779,13 @@ def _walk(base: float, trees: Forest, rows: np.ndarray) -> np.ndarray:
     return np.add.reduce(totals, axis=0)
 
 
-def log_odds(model: Model, rows) -> list[float]:
-    """The model's log-odds that each block (one feature row each, in page order) is main text."""
+def log_odds(model: Model, rows, terms: Terms) -> list[float]:
+    """The model's log-odds that each block (one feature row each, in page order; ``terms``:
+    the blocks' :func:`content_terms`) is main text."""
     rows = np.asarray(rows, dtype=float)
     values = ensemble_array(*model.stages[0], rows)
     for base, trees in model.stages[1:]:
-        values = ensemble_array(base, trees, np.hstack([rows, context_matrix(values, rows)]))
+        values = ensemble_array(base, trees, np.hstack([rows, context_matrix(values, rows, terms)]))
     return values.tolist()
 
 

@@ -189,6 +189,19 @@ class Page:
         return np.bincount(self.word_block[where], minlength=self.n)
 
     @functools.cached_property
+    def word_classes(self) -> np.ndarray:
+        """The class bits of each word of the page: those of any of its characters.
+
+        >>> [bool(bits & LETTER) for bits in Page(["Top 10 ニュース"]).word_classes]
+        [True, False, True]
+        """
+        starts = self.word_starts
+        if not len(starts):
+            return np.zeros(0, dtype=self.bits.dtype)
+        # From each word's start to the next one's: the characters between are in no word class.
+        return np.bitwise_or.reduceat(self.bits, starts)
+
+    @functools.cached_property
     def word_lengths(self) -> np.ndarray:
         """The length of each word of the page."""
         starts, ends, _ = self._word_spans

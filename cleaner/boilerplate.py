@@ -596,8 +596,11 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     if rows is None:
         assert page is not None
         rows = blockmodel.block_rows(page, scores)
+    if rows.terms is None:  # new rows: their page is known (a later pass takes the terms too)
+        assert page is not None
+        rows = rows._replace(terms=blockmodel.content_terms(page, lang))
     matrix = blockmodel.rows_matrix(rows, scores, lang, params)
-    values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, matrix), model.smooth))
+    values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, matrix, rows.terms), model.smooth))
     in_region = matrix[:, _IN_REGION] > 0
     threshold = page_threshold(model, values, np.expm1(matrix[:, _LOG_WORDS]))
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)

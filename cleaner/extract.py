@@ -610,9 +610,10 @@ def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
     page_tokens = int(tokens.sum()) or 1
     text_tokens = len(text_words)
     columns += [np.full(n, min(1.0, text_tokens / page_tokens)), np.full(n, math.log1p(text_tokens))]
-    block_rows = blockmodel.page_matrix(page, lang if lang is not None else guess_page_language(page))
+    lang = lang if lang is not None else guess_page_language(page)
+    block_rows = blockmodel.page_matrix(page, lang)
     model = blockmodel.load_model()
-    columns.append(np.asarray(blockmodel.log_odds(model, block_rows)) if model is not None else np.zeros(n))
+    columns.append(np.asarray(blockmodel.log_odds(model, block_rows, blockmodel.content_terms(page, lang))) if model is not None else np.zeros(n))
     return np.hstack([np.column_stack(columns), block_rows, structure])
 
 

@@ -175,14 +175,26 @@ def stopword_densities(page: blockstats.Page, lang: str) -> np.ndarray:
     """:func:`stopword_density` of each block of a page."""
     if lang in UNSPACED:
         return np.array([_unspaced_density(text, lang) for text in page.texts], dtype=float)
-    languages = _languages()
-    if lang not in languages:
+    if lang not in _languages():
         return np.zeros(page.n)
-    masks = _word_masks(page)
-    bit = languages.index(lang)
-    hits = page.word_count(((masks >> (np.uint64(bit) if masks.dtype != object else bit)) & 1).astype(bool))
+    hits = page.word_count(stopword_words(page, lang))
     total = page.words
     return np.divide(hits, total, out=np.zeros(page.n), where=total > 0)
+
+
+def stopword_words(page: blockstats.Page, lang: str) -> np.ndarray:
+    """Whether each word of the page (:attr:`blockstats.Page.lowered_words`) is a stopword of
+    ``lang``.
+
+    >>> stopword_words(blockstats.Page(["The cat", "and the dog"]), "en").tolist()
+    [True, False, True, True, False]
+    """
+    languages = _languages()
+    if lang not in languages:
+        return np.zeros(len(page.lowered_words), dtype=bool)
+    masks = _word_masks(page)
+    bit = languages.index(lang)
+    return ((masks >> (np.uint64(bit) if masks.dtype != object else bit)) & 1).astype(bool)
 
 
 def _unspaced_density(text: str, lang: str) -> float:

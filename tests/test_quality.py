@@ -91,7 +91,7 @@ def test_the_shipped_model_loads_offline_and_matches_the_features():
     model = blockmodel.load_model()
     assert model is not None and model.names == blockmodel.feature_names()
     rows = blockmodel.page_features(MENU + PARAGRAPHS_EN, "en")
-    values = blockmodel.log_odds(model, rows)
+    values = blockmodel.log_odds(model, rows, blockmodel.content_terms(blockstats.Page(MENU + PARAGRAPHS_EN), "en"))
     assert max(values[:len(MENU)]) < min(values[len(MENU):])  # the menu is less likely text than prose
 
 
@@ -115,6 +115,44 @@ def test_the_array_walk_of_the_trees_is_the_plain_walk_to_the_bit():
     assert len(rows) > blockmodel._ROWS_AT_ONCE
     walked = blockmodel.ensemble_array(*model.stages[0], np.array(rows)).tolist()
     assert walked == [_plain_walk(data["stages"][0], row) for row in rows]
+
+
+def test_content_terms_leave_out_stopwords_numbers_and_short_words_and_count_each_once():
+    page = blockstats.Page(["The fox and the fox", "It is 2024, at 10:30", "Der Fuchs und die Gans"])
+    blocks, _ = blockmodel.content_terms(page, "en")
+    assert np.bincount(blocks, minlength=3)[:2].tolist() == [1, 0]  # "fox" once; no digits
+    blocks, _ = blockmodel.content_terms(page, "de")
+    assert np.bincount(blocks, minlength=3)[2] == 2  # "fuchs", "gans": German stopwords go
+
+
+# A page on one topic: the menu and the prompts around it share none of its words.
+FOX_PAGE = ["Shop", "Contact", "Night foxes of the city",
+            "Foxes hunt the city's parks at night, and few residents ever see them.",
+            "Residents who see foxes at night are asked to report them to the parks office.",
+            "Newsletter: sign up for our weekly deals", "Privacy policy"]
+FOX_VALUES = [-3.0, -3.0, 0.0, 3.0, 2.5, -2.0, -3.0]
+
+
+def test_cohesion_tells_the_blocks_on_the_pages_topic_from_the_menu_around_it():
+    columns = blockmodel.cohesion_columns(np.array(FOX_VALUES), blockmodel.content_terms(blockstats.Page(FOX_PAGE), "en"))
+    shared = columns[:, 0]  # the share of the block's terms found in another confident block
+    assert max(shared[:2].tolist() + shared[5:].tolist()) <= 0.0
+    assert min(shared[2:5]) > 0.3
+    terms = np.bincount(blockmodel.content_terms(blockstats.Page(FOX_PAGE), "en")[0], minlength=len(FOX_PAGE))
+    assert columns[:, 3].tolist() == pytest.approx(np.log1p(terms).tolist())
+
+
+def test_cohesion_of_japanese_text_reads_character_pairs():
+    texts = ["ホーム", "東京の桜は三月に咲きます。", "桜の季節には東京に多くの人が訪れます。", "お問い合わせ"]
+    columns = blockmodel.cohesion_columns(np.array([-3.0, 3.0, 3.0, -3.0]), blockmodel.content_terms(blockstats.Page(texts), "ja"))
+    assert columns[1, 0] > 0 and columns[2, 0] > 0
+    assert columns[0, 0] == 0 and columns[3, 0] == 0
+
+
+def test_the_second_stage_reads_the_cohesion_of_each_block():
+    rows = blockmodel.context_features(FOX_VALUES, blockmodel.page_features(FOX_PAGE, "en"), FOX_PAGE, "en")
+    at = blockmodel.context_names().index("shared_confident")
+    assert [row[at] > 0 for row in rows] == [False, False, True, True, True, False, False]
 
 
 def test_the_html_ensemble_was_trained_with_the_shipped_block_model():
@@ -510,7 +548,7 @@ def _model_says(monkeypatch, odds: dict[str, float], default: float = 3.0) -> No
         return rows_matrix(blocks, *args, **kwargs)
 
     monkeypatch.setattr(blockmodel, "rows_matrix", matrix)
-    monkeypatch.setattr(blockmodel, "log_odds", lambda model, rows: [folded.get(key, default) for key in seen[-1]])
+    monkeypatch.setattr(blockmodel, "log_odds", lambda model, rows, terms: [folded.get(key, default) for key in seen[-1]])
     monkeypatch.setattr(blockmodel, "smoothed", lambda values, weight: list(values))
 
 
