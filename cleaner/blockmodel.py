@@ -205,7 +205,8 @@ class BlockRows(NamedTuple):
             renumbered = np.full(len(self.keys), -1)
             renumbered[rows] = np.arange(len(rows))
             blocks = renumbered[terms[0]]
-            terms = (blocks[blocks >= 0], terms[1][blocks >= 0])
+            kept = blocks >= 0
+            terms = (blocks[kept], terms[1][kept])
         return BlockRows(self.own[rows], [self.keys[row] for row in rows.tolist()], terms)
 
 
@@ -478,7 +479,7 @@ def teaser_columns(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def content_terms(page: blockstats.Page, lang: str) -> tuple[np.ndarray, np.ndarray]:
+def content_terms(page: blockstats.Page, lang: str) -> Terms:
     """The content terms of the page's blocks, as (block, term number) pairs, each pair once:
     its words of at least three characters that hold a letter and are not stopwords of ``lang``,
     lower-cased; a word in a script written without spaces (Chinese, Japanese, Thai; and
@@ -537,14 +538,13 @@ def cohesion_columns(values: np.ndarray, terms: Terms) -> np.ndarray:
     out[:, 3] = _log1p_counts(types)
     if not len(terms):
         return out
-    span = int(terms.max()) + 1
     confident = values >= _CONFIDENT
     best = np.zeros(n, dtype=bool)
     best[np.argsort(-values, kind="stable")[:_BEST_BLOCKS]] = True
     has = types > 0
     for column, members in ((0, confident), (1, np.ones(n, dtype=bool)), (2, best)):
         member = members[blocks]
-        holders = np.bincount(terms, weights=member, minlength=span)
+        holders = np.bincount(terms, weights=member)
         shared = holders[terms] - member > 0  # held by another block of the set
         hits = np.bincount(blocks, weights=shared, minlength=n)
         out[has, column] = hits[has] / types[has]
