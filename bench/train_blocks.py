@@ -563,7 +563,8 @@ def _write(args, names: list[str], stages: list[dict], threshold: float, smooth:
                             "trees2": args.trees2 or args.trees, "depth": args.depth,
                             "leaves": args.leaves or 2 ** args.depth, "min_leaf": args.min_leaf,
                             "learning_rate": args.learning_rate, "l2": args.l2,
-                            "traf_weight": args.traf_weight, "traf_pseudo": args.traf_pseudo, **scores}}
+                            "traf_weight": args.traf_weight, "traf_pseudo": args.traf_pseudo,
+                            "soft_labels": args.soft_labels, **scores}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 
