@@ -51,7 +51,8 @@ line as its text once).
 ``--soft-labels`` makes each wcxb-dev block a positive row weighted by its gold share and a
 negative row weighted by the rest, instead of one row positive from a share of 0.5; cross-fitted,
 it moved the model along the precision-recall curve and compressed its log-odds, and was not
-shipped (docs/quality.md, "More languages; block-model variants").
+shipped (docs/quality.md, "More languages; block-model variants"); with the vocabulary columns it
+gained at matched recall on tune, but not on val (docs/quality.md, "Tables and soft labels").
 
 ``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to

@@ -278,8 +278,7 @@ def screen_cache_folder() -> Path | None:
     return Path(base) / "cleaner"
 
 
-def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
-                  tables: dict[int, int] | None = None) -> tuple[list[Block], list[Change]]:
+def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG) -> tuple[list[Block], list[Change]]:
     """Keep the document's own blocks; return them with the trace of every removal.
 
     The page language is guessed once per document, on the blocks of the first pass's region
@@ -287,9 +286,7 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
     before it kept: a block's score depends only on its text and the language.  A first pass
     that changes nothing is the fixpoint.  Once the passes settle, the language may be guessed
     again on what they kept (:meth:`_Passes.settle_language`), and the passes run again with it.
-    Each pass also drops the copies among the blocks it keeps (:func:`repeated_blocks`).
-    ``tables``: the cells of each line that is a table row (:func:`cleaner.normalise.table_rows`
-    of the text the blocks were cut from); the model decides each table whole.  A
+    Each pass also drops the copies among the blocks it keeps (:func:`repeated_blocks`).  A
     document of more than :data:`_WINDOW_BLOCKS` blocks is judged window by window
     (:func:`windows`), each window as a page.
 
@@ -305,11 +302,11 @@ def filter_blocks(blocks: list[Block], config: CleanerConfig = DEFAULT_CONFIG,
     if len(blocks) > _WINDOW_BLOCKS:
         kept, changes = [], []
         for start, end in windows(blocks, _WINDOW_BLOCKS):
-            window_kept, window_changes = _filter_page(blocks[start:end], config, tables)
+            window_kept, window_changes = _filter_page(blocks[start:end], config)
             kept += window_kept
             changes += window_changes
         return kept, changes
-    return _filter_page(blocks, config, tables)
+    return _filter_page(blocks, config)
 
 
 def repeated_blocks(blocks: list[Block], min_chars: int = _REPEAT_MIN_CHARS) -> list[bool]:
@@ -401,9 +398,9 @@ def windows(blocks: list[Block], size: int, slack: float = _WINDOW_SLACK) -> lis
     return bounds
 
 
-def _filter_page(blocks: list[Block], config: CleanerConfig, tables: dict[int, int] | None) -> tuple[list[Block], list[Change]]:
+def _filter_page(blocks: list[Block], config: CleanerConfig) -> tuple[list[Block], list[Change]]:
     """:func:`filter_blocks` of one page (or window) of blocks."""
-    passes = _Passes(config, tables)
+    passes = _Passes(config)
     kept, changes = passes.run(blocks)
     if not changes:
         return kept, changes  # the next pass would see the very same blocks
@@ -435,9 +432,8 @@ class _Passes:
     the phrase rules passed, the page language, and the region scores and block model rows of
     the blocks the last pass kept."""
 
-    def __init__(self, config: CleanerConfig, tables: dict[int, int] | None = None):
+    def __init__(self, config: CleanerConfig):
         self.config = config
-        self.tables = tables
         self.passed: dict[str, str | None] = {}
         self.lang: str | None = None
         self.scores: segment.PageScores | None = None  # of the blocks the last pass returned
@@ -498,7 +494,7 @@ class _Passes:
             model = blockmodel.load_caseless_model() or model
         if model is not None:
             keep, removed, scores, rows = _model_keep(kept, page, model, segment.DEFAULT_PARAMS, self.lang,
-                                                      scores, rows, self.tables)
+                                                      scores, rows)
         else:
             keep, removed, scores = _main_keep(kept, page, segment.DEFAULT_PARAMS, self.lang, scores)
         if labels:
@@ -508,46 +504,6 @@ class _Passes:
             self.rows = rows.take(keep)
         self.scores = _scores_of(scores, keep)
         return list(itertools.compress(kept, keep)), changes + removed + copies
-
-
-def table_runs(blocks: list[Block], tables: dict[int, int]) -> list[tuple[int, int]]:
-    """The (start, end) of each run of two or more ``blocks`` that are rows of one table: on
-    consecutive lines, each with the same number of cells (``tables``: the cells of each table
-    row's line, :func:`cleaner.normalise.table_rows`).
-
-    >>> blocks = [Block(line, "x") for line in [1, 2, 3, 4, 6, 7, 8]]
-    >>> table_runs(blocks, {2: 2, 3: 2, 4: 3, 6: 2, 7: 2, 8: 2})
-    [(1, 3), (4, 7)]
-    """
-    runs = []
-    start = 0
-    for index in range(1, len(blocks) + 1):
-        if index < len(blocks):
-            cells = tables.get(blocks[index].line, 0)
-            if cells and cells == tables.get(blocks[index - 1].line, 0) and blocks[index].line == blocks[index - 1].line + 1:
-                continue
-        if index - start >= 2 and tables.get(blocks[start].line, 0):
-            runs.append((start, index))
-        start = index
-    return runs
-
-
-def table_values(values: np.ndarray, blocks: list[Block], tables: dict[int, int]) -> np.ndarray:
-    """``values`` (the blocks' log-odds) with the rows of each table (:func:`table_runs`) given
-    the log-odds of its likeliest row: a table is the document's, or not, as a whole, and the
-    model reads its rows one at a time (a row of figures alone reads like a menu item; the
-    header or a row of words tells what the table is).
-
-    >>> table_values(np.array([2.0, -1.0, -3.0, 0.5]), [Block(n, "x") for n in range(1, 5)], {2: 2, 3: 2, 4: 2})
-    array([2. , 0.5, 0.5, 0.5])
-    """
-    runs = table_runs(blocks, tables)
-    if not runs:
-        return values
-    values = values.copy()
-    for start, end in runs:
-        values[start:end] = values[start:end].max()
-    return values
 
 
 def _drop_copies(blocks: list[Block], keep: list[bool], config: CleanerConfig) -> tuple[list[bool], list[Change]]:
@@ -618,8 +574,7 @@ def model_region(blocks: list[Block], model: blockmodel.Model, config: CleanerCo
 
 
 def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockmodel.Model, params: segment.Params,
-                lang: str, scores: segment.PageScores | None, rows: blockmodel.BlockRows | None,
-                tables: dict[int, int] | None = None
+                lang: str, scores: segment.PageScores | None, rows: blockmodel.BlockRows | None
                 ) -> tuple[list[bool], list[Change], segment.PageScores, blockmodel.BlockRows]:
     """:func:`model_region`'s decision for each block (``page``: theirs, needed only for what is
     not known), its trace, and the blocks' region scores and model rows (``scores``, ``rows``:
@@ -628,8 +583,6 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
     A block is kept when its smoothed log-odds reach the page's threshold, or, inside the main
     region of :mod:`cleaner.segment` (the model's ``in_region`` feature), reach it less
     :data:`_REGION_MARGIN`: the region is evidence of its own that the block is the document's.
-    The rows of a table (``tables``: the cells of each table row's line) take the log-odds of
-    the table's likeliest row (:func:`table_values`).
     Between the first and the last block so kept, a block is kept down to the threshold less
     :data:`_SPAN_MARGIN` (:func:`span_kept`).
     The page's threshold (:func:`page_threshold`) is the model's, or lower on a page whose best
@@ -648,8 +601,6 @@ def _model_keep(blocks: list[Block], page: blockstats.Page | None, model: blockm
         rows = rows._replace(terms=blockmodel.content_terms(page, lang))
     matrix = blockmodel.rows_matrix(rows, scores, lang, params)
     values = np.asarray(blockmodel.smoothed(blockmodel.log_odds(model, matrix, rows.terms), model.smooth))
-    if tables:
-        values = table_values(values, blocks, tables)
     in_region = matrix[:, _IN_REGION] > 0
     threshold = page_threshold(model, values, np.expm1(matrix[:, _LOG_WORDS]))
     keep_array = (values >= threshold) | in_region & (values >= threshold - _REGION_MARGIN)

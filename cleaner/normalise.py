@@ -55,34 +55,6 @@ def normalise_characters(text: str) -> str:
     return _nfc(text)
 
 
-def table_rows(text: str) -> dict[int, int]:
-    """The lines of ``text`` that are rows of a table, by line number (1-based, as
-    :func:`split_blocks` numbers them), each with its number of cells: a scraper writes a table
-    row as its cells between tabs, and normalising folds the tabs away.
-
-    >>> table_rows("Prices\\nDate\\t\\tPrice\\n1/1/2013\\t\\t+13.1%\\n\\tindented")
-    {2: 2, 3: 2}
-    """
-    if "\t" not in text:
-        return {}
-    if any(char in text for char in _LINE_BREAKS):
-        text = _LINE_BREAK.sub("\n", text)
-    rows = {}
-    number, counted = 1, 0
-    tab = text.find("\t")
-    while tab >= 0:  # each line with a tab, its number counted on the way
-        start = text.rfind("\n", 0, tab) + 1
-        end = text.find("\n", tab)
-        end = len(text) if end < 0 else end
-        number += text.count("\n", counted, start)
-        counted = start
-        cells = sum(1 for cell in text[start:end].split("\t") if cell.strip())
-        if cells >= 2:
-            rows[number] = cells
-        tab = text.find("\t", end)
-    return rows
-
-
 @functools.lru_cache(maxsize=1)
 def _run_space_table() -> np.ndarray:
     """Whether each code point up to U+3000 is in :data:`_RUN_SPACE` (the last entry, False,

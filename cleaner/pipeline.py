@@ -76,7 +76,7 @@ def _explain_plain(text: str, config: CleanerConfig) -> Explained:
     blocks, normalised = normalise.split_blocks(text, unwrap=config.unwrap)
     changes += normalised
     if config.boilerplate:
-        blocks, removed = boilerplate.filter_blocks(blocks, config, normalise.table_rows(text))
+        blocks, removed = boilerplate.filter_blocks(blocks, config)
         changes += removed
     output = write.render(blocks)
     if config.repair:

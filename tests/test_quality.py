@@ -594,31 +594,6 @@ def test_a_page_where_the_model_doubts_every_block_keeps_its_likeliest_ones(monk
     assert all(rule.startswith("block_model:") for rule in rules.values())
 
 
-def test_the_rows_of_a_table_are_kept_or_removed_together(monkeypatch):
-    header = "Date\t\tChange in the median home price (YoY)"
-    rows = [f"{month}/1/2013\t\t+{12 + month}.1%" for month in range(1, 7)]
-    links = ["Privacy\tTerms of use", "Careers\tPress room"]  # a table of links after the text
-    folded = lambda line: " ".join(line.split())  # a block's text: the tabs folded away
-    _model_says(monkeypatch, {**{line: -5.0 for line in MENU}, **{folded(row): -2.0 for row in rows},
-                              **{folded(line): -4.0 for line in links}})  # the header: the default, 3.0
-    def text(table: str, footer: str) -> str:
-        return page(MENU + PARAGRAPHS_EN[:2] + [table] + PARAGRAPHS_EN[2:] + [footer])
-    rules = removed_by(text("\n".join([header] + rows), "\n".join(links)))
-    assert not {folded(row) for row in rows} & set(rules)  # the header the model keeps keeps its table
-    assert all(rules[folded(line)].startswith("block_model:") for line in links)
-    # the same lines without the tabs are no table: the model's doubts about each row stand
-    plain = removed_by(text("\n".join(map(folded, [header] + rows)), "\n".join(map(folded, links))))
-    assert all(plain[folded(row)].startswith("block_model:") for row in rows) and folded(header) not in plain
-
-
-def test_table_rows_are_the_lines_with_cells_between_tabs_numbered_as_the_blocks():
-    from cleaner.normalise import split_blocks, table_rows
-    text = "Title\r\n\r\nName\tAge\nAda\t36\n\tindented\u2028Bob\t\t41\t\n"
-    rows = table_rows(text)
-    assert rows == {3: 2, 4: 2, 6: 2}
-    assert [block.text for block in split_blocks(text)[0] if block.line in rows] == ["Name Age", "Ada 36", "Bob 41"]
-
-
 @pytest.mark.parametrize("label, rule", [("Post a comment!", "comment_form"), ("Leave a Reply:", "comment_form")])
 def test_a_label_line_ending_in_marks_is_removed_as_the_bare_label(label, rule):
     assert removed_by(page(PARAGRAPHS_EN[:2] + [label] + PARAGRAPHS_EN[2:])).get(label) == rule
