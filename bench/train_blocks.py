@@ -54,6 +54,10 @@ it moved the model along the precision-recall curve and compressed its log-odds,
 shipped (docs/quality.md, "More languages; block-model variants"); with the vocabulary columns it
 gained at matched recall on tune, but not on val (docs/quality.md, "Tables and soft labels").
 
+``--stages 3`` adds a third stage that reads the second's log-odds as the second reads the
+first's, and ``--folds`` sets how many folds give the out-of-fold values a later stage learns
+from (2 by default); measured and not shipped (docs/quality.md, "A third stage").
+
 ``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
 refit the trees on the blocks changed rules leave (the rules run before the model).  A refit
@@ -438,17 +442,31 @@ def stage_values(stage: dict, pages: list[dict], extra: dict | None = None) -> d
 
 def train(pages: list[dict], traf: list[dict], args) -> list[dict]:
     """The stages fitted on ``pages`` (wcxb-dev, with their clean copies) and ``traf``; a second
-    stage learns from out-of-fold first-stage values (two folds)."""
+    stage learns from out-of-fold first-stage values (``args.folds`` folds), a third from
+    out-of-fold second-stage values."""
     stage1 = fit_stage(*training_rows(pages, traf, args), args)
     if args.stages == 1:
         return [stage1]
     oof: dict[str, list[float]] = {}
-    for fold in (0, 1):
-        inside = [[p for k, p in enumerate(group) if k % 2 != fold] for group in (pages, traf)]
-        outside = [p for group in (pages, traf) for k, p in enumerate(group) if k % 2 == fold]
+    folds = []
+    count = getattr(args, "folds", 2)
+    for fold in range(count):
+        inside = [[p for k, p in enumerate(group) if k % count != fold] for group in (pages, traf)]
+        outside = [p for group in (pages, traf) for k, p in enumerate(group) if k % count == fold]
+        folds.append((inside, outside))
         model = fit_stage(*training_rows(*inside, args), args)
         oof.update(stage_values(model, outside))
-    return [stage1, fit_stage(*training_rows(pages, traf, args, oof), args, trees=args.trees2)]
+    stages = [stage1, fit_stage(*training_rows(pages, traf, args, oof), args, trees=args.trees2)]
+    for _ in range(2, args.stages):
+        # A later stage reads the one before it as the second stage reads the first: its
+        # out-of-fold values come from the previous stage refitted without the fold.
+        later: dict[str, list[float]] = {}
+        for inside, outside in folds:
+            model = fit_stage(*training_rows(*inside, args, oof), args, trees=args.trees2)
+            later.update(stage_values(model, outside, oof))
+        oof = later
+        stages.append(fit_stage(*training_rows(pages, traf, args, oof), args, trees=args.trees2))
+    return stages
 
 
 def main(argv=None):
@@ -492,8 +510,11 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=None,
                         help="where to write the model (default: cleaner/models/blocks.json, or "
                              "blocks_caseless.json with --lowercase)")
-    parser.add_argument("--stages", type=int, choices=(1, 2), default=1,
-                        help="2 adds a stage reading the first stage's view of the neighbourhood")
+    parser.add_argument("--folds", type=int, default=2,
+                        help="folds of the out-of-fold values a later stage learns from")
+    parser.add_argument("--stages", type=int, choices=(1, 2, 3), default=1,
+                        help="2 adds a stage reading the first stage's view of the neighbourhood, "
+                             "3 a stage reading the second's the same way")
     args = parser.parse_args(argv)
     _LOWER[0] = args.lowercase
     args.out = args.out or (CASELESS_MODEL if args.lowercase else MODEL)
@@ -565,7 +586,7 @@ def _write(args, names: list[str], stages: list[dict], threshold: float, smooth:
                             "leaves": args.leaves or 2 ** args.depth, "min_leaf": args.min_leaf,
                             "learning_rate": args.learning_rate, "l2": args.l2,
                             "traf_weight": args.traf_weight, "traf_pseudo": args.traf_pseudo,
-                            "soft_labels": args.soft_labels, **scores}}
+                            "soft_labels": args.soft_labels, "folds": args.folds, **scores}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 
