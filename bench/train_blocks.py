@@ -29,7 +29,8 @@ its gold-like blocks alone, so that the model keeps a page that is already clean
 output again must change nothing).  scikit-learn is needed here only; the package evaluates the
 exported trees with numpy.
 
-The shipped model: the decoding is the one of best wcxb-dev F1 on the pick part among those that
+The shipped decoding (threshold and smoothing; the trees were refitted since, see ``--stages 3``
+below): the decoding is the one of best wcxb-dev F1 on the pick part among those that
 keep wcxb-dev recall >= 0.85 and traf-dev snippet F1 >= 0.88, then the trees are refitted on all
 tune pages (the command below; it chose smoothing 0.5 at threshold 0.125, pick F1 0.7914, traf-dev
 0.8865; the shipped file has smoothing 0.25 at the same threshold, pick F1 0.7912, traf-dev 0.8913,
@@ -38,15 +39,14 @@ tests/test_quality.py):
 
     python bench/train_blocks.py --workers 2 --stages 2 --trees2 60 --traf-weight 3 --traf-floor 0.88 --refit
 
-The shipped file also gives the recall weight 0.825 (the script writes it with ``--recall-weight
-0.825``; the shipped trees were refitted before the option existed, and the weight was added to
-their file): a page's threshold may fall to where the expected precision plus 0.825 times the
-expected recall of what is kept is highest (:func:`cleaner.boilerplate.expected_threshold`).  It
-was chosen with ``bench/cross_fit.py``, which scores a decoding on every tune page with two models
+The shipped file also gives a recall weight (written by ``--recall-weight``; 0.825 until the
+third stage below, 0.9 with it): a page's threshold may fall to where the expected precision plus
+that weight times the expected recall of what is kept is highest
+(:func:`cleaner.boilerplate.expected_threshold`).  It was chosen with ``bench/cross_fit.py``, which scores a decoding on every tune page with two models
 fitted on one half each (``--half``), as the least weight tried that keeps the tune recall at 0.90
 (docs/quality.md, "Expected recall": 0.65; "Copies of kept blocks": 0.8, once the boilerplate
 stage dropped the copies of kept blocks; "Lines printed twice": 0.825, once it read a doubled
-line as its text once).
+line as its text once; "A third stage": 0.9, the least weight whose tune recall is at least 0.905).
 
 ``--soft-labels`` makes each wcxb-dev block a positive row weighted by its gold share and a
 negative row weighted by the rest, instead of one row positive from a share of 0.5; cross-fitted,
@@ -55,16 +55,24 @@ shipped (docs/quality.md, "More languages; block-model variants"); with the voca
 gained at matched recall on tune, but not on val (docs/quality.md, "Tables and soft labels").
 
 ``--stages 3`` adds a third stage that reads the second's log-odds as the second reads the
-first's, and ``--folds`` sets how many folds give the out-of-fold values a later stage learns
-from (2 by default); measured and not shipped (docs/quality.md, "A third stage").
+first's; ``--folds`` sets how many folds give the out-of-fold values a later stage learns from
+(2 by default), and ``--fold-by page`` puts each page in a fold by a hash of its id, its clean
+copy with it (the default, ``index``, takes every k-th page of the list, so a page and its copy
+could fall in different folds: the copy's out-of-fold values then came from trees that had seen
+the page).  The shipped model has three stages, four folds by page and the recall weight 0.9,
+the least weight tried whose cross-fitted tune recall is at least 0.905 (docs/quality.md, "A
+third stage"), refitted on all tune pages at the threshold and smoothing above:
+
+    python bench/train_blocks.py --workers 2 --stages 3 --folds 4 --fold-by page --trees2 60 --traf-weight 3 --refit --no-grid --recall-weight 0.9
 
 ``--no-grid`` skips the decoding grid and keeps the shipped file's threshold and smoothing: for
 the half-fits of ``bench/cross_fit.py`` (which sets the decoding itself), or with ``--refit`` to
 refit the trees on the blocks changed rules leave (the rules run before the model).  A refit
-changes the block model's log-odds, which the HTML block ensemble reads as a feature
-(``bench/train_html.py``): retrain that ensemble with it (the ensemble's file records the digest
-of the block model's trees, and a test fails when they differ; docs/quality.md, "Platform texts
-by rule").
+changes the block model's log-odds; the HTML block ensemble reads as a feature those of the
+block model it was trained with (``cleaner/models/html_block_model.json``, ``bench/train_html.py``),
+so a refit leaves the HTML track as it is until that file is replaced and the ensemble retrained
+(the ensemble's file records the digest of the block model's trees, and a test fails when they
+differ; docs/quality.md, "Platform texts by rule", "A third stage").
 
 Measured (full pipeline on the pick part of tune, 308 wcxb-dev and 90 traf-dev pages no variant
 was fitted on; wcxb-dev shingle F1 / articles / traf-dev snippet F1): the earlier model 0.773 /
@@ -240,6 +248,14 @@ def part_of(page_id: str) -> str:
 def half_of(page_id: str) -> int:
     """0 or 1: the half of the tune split a page belongs to, for cross-fitting (``--half``)."""
     return int(hashlib.sha1(page_id.encode()).hexdigest(), 16) % 2
+
+
+def fold_of(page_id: str, count: int) -> int:
+    """The fold of a page among ``count`` for the out-of-fold values of a later stage: by a hash
+    of its id (not the one :func:`half_of` reads), a clean copy in its page's fold, so that no
+    fold's values come from trees that saw the same page."""
+    source = page_id[:-len("#clean")] if page_id.endswith("#clean") else page_id
+    return int(hashlib.blake2b(source.encode(), digest_size=8).hexdigest(), 16) % count
 
 
 def source_digest() -> str:
@@ -450,9 +466,11 @@ def train(pages: list[dict], traf: list[dict], args) -> list[dict]:
     oof: dict[str, list[float]] = {}
     folds = []
     count = getattr(args, "folds", 2)
+    by_page = getattr(args, "fold_by", "index") == "page"
+    where = [[fold_of(p["id"], count) if by_page else k % count for k, p in enumerate(group)] for group in (pages, traf)]
     for fold in range(count):
-        inside = [[p for k, p in enumerate(group) if k % count != fold] for group in (pages, traf)]
-        outside = [p for group in (pages, traf) for k, p in enumerate(group) if k % count == fold]
+        inside = [[p for p, f in zip(group, at) if f != fold] for group, at in zip((pages, traf), where)]
+        outside = [p for group, at in zip((pages, traf), where) for p, f in zip(group, at) if f == fold]
         folds.append((inside, outside))
         model = fit_stage(*training_rows(*inside, args), args)
         oof.update(stage_values(model, outside))
@@ -512,6 +530,9 @@ def main(argv=None):
                              "blocks_caseless.json with --lowercase)")
     parser.add_argument("--folds", type=int, default=2,
                         help="folds of the out-of-fold values a later stage learns from")
+    parser.add_argument("--fold-by", choices=("index", "page"), default="index",
+                        help="index: every k-th page of the list (a clean copy may fall in another fold "
+                             "than its page); page: by a hash of the page id, a clean copy with its page")
     parser.add_argument("--stages", type=int, choices=(1, 2, 3), default=1,
                         help="2 adds a stage reading the first stage's view of the neighbourhood, "
                              "3 a stage reading the second's the same way")
@@ -586,7 +607,7 @@ def _write(args, names: list[str], stages: list[dict], threshold: float, smooth:
                             "leaves": args.leaves or 2 ** args.depth, "min_leaf": args.min_leaf,
                             "learning_rate": args.learning_rate, "l2": args.l2,
                             "traf_weight": args.traf_weight, "traf_pseudo": args.traf_pseudo,
-                            "soft_labels": args.soft_labels, "folds": args.folds, **scores}}
+                            "soft_labels": args.soft_labels, "folds": args.folds, "fold_by": args.fold_by, **scores}}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")
 

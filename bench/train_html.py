@@ -17,6 +17,11 @@ split.  ``val`` pages are scored only with ``--val`` (once, at the end), beside 
 default ``extract`` (from ``bench/quality.py``'s cache), and never influence a choice.
 scikit-learn is needed here only.
 
+One feature is a block model's log-odds: those of ``cleaner/models/html_block_model.json``, the
+block model the ensemble is trained with, kept apart from the text track's ``blocks.json`` so
+that a refit of the text track's model leaves the HTML track as it is.  To train the ensemble on
+another block model, copy that model's file there first.
+
     python bench/train_html.py --workers 2 --source recall_fast    # extractions cached in bench/.cache/
     python bench/train_html.py --workers 2 --source fast --pick-only --no-write    # compare a source
 """
@@ -41,6 +46,8 @@ from train_blocks import fit_stage, part_of, snippet_labels, source_digest  # no
 from cleaner import blockmodel, blockstats, extract  # noqa: E402
 
 MODEL = ROOT / "cleaner" / "models" / "html_blocks.json"
+# The block model whose log-odds the ensemble reads (cleaner.blockmodel.load_html_feature_model).
+FEATURE_MODEL = "html_block_model.json"
 SOURCES = {"main": {}, "recall": {"favor_recall": True}, "fast": {"fast": True},
            "recall_fast": {"favor_recall": True, "fast": True}}
 
@@ -99,7 +106,7 @@ def features_digest() -> str:
     """A digest of the code, rules and block model the features come from: features computed
     before any of them changed are not reused (the extractions and page lines are)."""
     digest = hashlib.sha1(source_digest().encode())
-    digest.update((ROOT / "cleaner" / "models" / "blocks.json").read_bytes())
+    digest.update((ROOT / "cleaner" / "models" / FEATURE_MODEL).read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -275,7 +282,7 @@ def main(argv=None):
                                 "traf_weight": args.traf_weight, "traf_share": args.traf_share},
                     # the block model whose log-odds the features hold (tests check it is the shipped one)
                     "block_model": blockmodel.trees_digest(blockmodel.read_model_file(
-                        "blocks.json", blockmodel.feature_names(), "bench/train_blocks.py"))}
+                        FEATURE_MODEL, blockmodel.feature_names(), "bench/train_blocks.py"))}
         if SOURCES[args.source] != extract.ENSEMBLE_EXTRACTION:
             sys.exit(f"not written: --source {args.source} is not extract.ENSEMBLE_EXTRACTION")
         MODEL.write_text(json.dumps(exported, separators=(",", ":")) + "\n", encoding="utf-8")

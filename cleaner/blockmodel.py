@@ -5,10 +5,12 @@ the page language's list, punctuation, digits and capitals, whether it ends like
 navigation shapes (separators, a copyright line), its position and repetition in the page, the
 region score of :mod:`cleaner.segment`, and the same for its neighbours; a second stage adds
 what the first said of the block's neighbourhood and how much of the block's words the page's
-confident blocks share (the main text keeps to one topic).  A small ensemble of regression
+confident blocks share (the main text keeps to one topic), and a third reads the second's
+view the same way.  A small ensemble of regression
 trees (gradient boosting, trained by ``bench/train_blocks.py`` on the tuning split of the dev
 pages) turns them into a probability that the block is main text.  The model ships as
-``cleaner/models/blocks.json``.  Everything is computed for the whole page at once with numpy:
+``cleaner/models/blocks.json`` (and the HTML block ensemble reads the one it was trained with,
+``cleaner/models/html_block_model.json``).  Everything is computed for the whole page at once with numpy:
 the counts behind the features come from :mod:`cleaner.blockstats`, the features of all blocks
 are columns of one array, and the trees are walked for all blocks together, a level at a time.
 
@@ -601,9 +603,9 @@ def forest(trees: list[dict]) -> Forest:
 
 
 class Model(NamedTuple):
-    """Two stages of gradient-boosted trees and the decoding knobs.  The first stage reads the
-    block features; the second reads them plus the first stage's view of the block's
-    neighbourhood (:func:`context_features`)."""
+    """Stages of gradient-boosted trees and the decoding knobs.  The first stage reads the
+    block features; each later one (the shipped model has three stages) reads them plus the
+    stage before's view of the block's neighbourhood (:func:`context_features`)."""
 
     names: list[str]
     stages: list[tuple[float, Forest]]  # (starting log-odds, trees) per stage
@@ -631,8 +633,8 @@ def read_model_file(name: str, features: list[str], trainer: str) -> dict | None
 
 def trees_digest(data: dict) -> str:
     """A digest of the trees of a model file (its JSON read as ``data``): the HTML block ensemble
-    reads this model's log-odds as a feature and records the digest of the trees it was trained
-    with, so that a refit of these trees without retraining it is caught.
+    reads a block model's log-odds as a feature and records the digest of the trees it was
+    trained with, so that reading other trees without retraining it is caught.
 
     >>> model = {"stages": [{"base": 0.0, "trees": []}], "threshold": 1.0}
     >>> trees_digest(model) == trees_digest({**model, "threshold": 2.0})
@@ -657,6 +659,15 @@ def _shipped_model(name: str, trainer: str) -> Model | None:
 def load_model() -> Model | None:
     """The shipped model, or None when the package has none."""
     return _shipped_model("blocks.json", "bench/train_blocks.py")
+
+
+@functools.lru_cache(maxsize=1)
+def load_html_feature_model() -> Model | None:
+    """The block model whose log-odds the HTML block ensemble reads as a feature: the one it
+    was trained with (``cleaner/models/html_block_model.json``), so that a refit of the text
+    track's model does not change the HTML track; :func:`load_model`'s when the package has no
+    such file."""
+    return _shipped_model("html_block_model.json", "bench/train_blocks.py") or load_model()
 
 
 @functools.lru_cache(maxsize=1)

@@ -612,7 +612,7 @@ def ensemble_features(texts: list[str], text: str, structure: np.ndarray,
     columns += [np.full(n, min(1.0, text_tokens / page_tokens)), np.full(n, math.log1p(text_tokens))]
     lang = lang if lang is not None else guess_page_language(page)
     block_rows = blockmodel.page_matrix(page, lang)
-    model = blockmodel.load_model()
+    model = blockmodel.load_html_feature_model()
     columns.append(np.asarray(blockmodel.log_odds(model, block_rows, blockmodel.content_terms(page, lang))) if model is not None else np.zeros(n))
     return np.hstack([np.column_stack(columns), block_rows, structure])
 
@@ -666,7 +666,7 @@ def decide(model: EnsembleModel, texts: list[str], rows: np.ndarray, values: lis
     (when the model says so), and the main text's heading (:func:`with_heading`)."""
     keep = [value >= model.threshold for value in values]
     if model.keep_agreed and len(rows):
-        block_model = blockmodel.load_model()
+        block_model = blockmodel.load_html_feature_model()
         block_threshold = block_model.threshold if block_model is not None else 0.0
         keep = [k or h for k, h in zip(keep, agreed(rows, block_threshold).tolist())]
     return with_heading(keep, texts, rows)

@@ -155,12 +155,12 @@ def test_the_second_stage_reads_the_cohesion_of_each_block():
     assert [row[at] > 0 for row in rows] == [False, False, True, True, True, False, False]
 
 
-def test_the_html_ensemble_was_trained_with_the_shipped_block_model():
-    # the ensemble reads the block model's log-odds as a feature: a refit of the block model
-    # (bench/train_blocks.py) needs the ensemble retrained with it (bench/train_html.py)
+def test_the_html_ensemble_was_trained_with_the_block_model_it_reads():
+    # the ensemble reads a block model's log-odds as a feature (html_block_model.json): changing
+    # those trees (bench/train_blocks.py) needs the ensemble retrained with them (bench/train_html.py)
     import copy
     from cleaner import extract
-    blocks = blockmodel.read_model_file("blocks.json", blockmodel.feature_names(), "bench/train_blocks.py")
+    blocks = blockmodel.read_model_file("html_block_model.json", blockmodel.feature_names(), "bench/train_blocks.py")
     html = blockmodel.read_model_file("html_blocks.json", extract.ensemble_names(), "bench/train_html.py")
     assert blocks is not None and html is not None
     assert html["block_model"] == blockmodel.trees_digest(blocks), "retrain the HTML ensemble"
@@ -797,3 +797,16 @@ def test_the_headings_a_page_opens_with_are_kept_with_its_text():
     # headings further into the page than the title step reaches: only the nearest one
     blocks = [Block(1, "Site Name Here")] + [Block(line + 1, block.text) for line, block in enumerate(blocks, 1)]
     assert boilerplate._with_title(blocks, [heading, heading, heading, heading, prose], 4) == 2  # "Preamble": one word
+
+
+def test_the_html_track_reads_the_block_model_its_ensemble_was_trained_with(monkeypatch):
+    # a refit of the text track's model (blocks.json) must leave the HTML track as it is
+    html = (FIXTURES / "samples" / "blog-post.html").read_text(encoding="utf-8")
+    before = cleaner.clean(html, format="html")
+    text_model = blockmodel.load_model()
+    assert text_model is not None and text_model is not blockmodel.load_html_feature_model()
+
+    def refuse():
+        raise AssertionError("the HTML track read the text track's block model")
+    monkeypatch.setattr(blockmodel, "load_model", refuse)
+    assert cleaner.clean(html, format="html") == before != ""
