@@ -230,13 +230,17 @@ def prepare_snippets(page) -> dict:
             "label": snippet_labels(texts, snippets), "rows": blockmodel.page_features(texts, lang), "split": split}
 
 
+# The id suffix of a page's clean copy (its gold-like blocks alone).
+_CLEAN = "#clean"
+
+
 def cleaned_copy(page: dict) -> dict:
     """The page as its gold-like blocks alone: the model must keep a page that is already clean,
     or cleaning its own output would remove more (the stage is a fixpoint)."""
     texts = [t for t, lab in zip(page["texts"], page["label"]) if lab >= 0.5]
     share, ntok = labels(texts, page["gold"])
     page = {k: v for k, v in page.items() if k not in ("ref", "block_tokens", "split")}
-    return {**page, "id": page["id"] + "#clean", "texts": texts, "label": share, "tokens": ntok,
+    return {**page, "id": page["id"] + _CLEAN, "texts": texts, "label": share, "tokens": ntok,
             "rows": blockmodel.page_features(texts, page["lang"])}
 
 
@@ -250,12 +254,16 @@ def half_of(page_id: str) -> int:
     return int(hashlib.sha1(page_id.encode()).hexdigest(), 16) % 2
 
 
+def source_id(page_id: str) -> str:
+    """The id of the page a clean copy (:func:`cleaned_copy`) was made from; a page's own id."""
+    return page_id.removesuffix(_CLEAN)
+
+
 def fold_of(page_id: str, count: int) -> int:
     """The fold of a page among ``count`` for the out-of-fold values of a later stage: by a hash
     of its id (not the one :func:`half_of` reads), a clean copy in its page's fold, so that no
     fold's values come from trees that saw the same page."""
-    source = page_id[:-len("#clean")] if page_id.endswith("#clean") else page_id
-    return int(hashlib.blake2b(source.encode(), digest_size=8).hexdigest(), 16) % count
+    return int(hashlib.blake2b(source_id(page_id).encode(), digest_size=8).hexdigest(), 16) % count
 
 
 def source_digest() -> str:
@@ -465,9 +473,9 @@ def train(pages: list[dict], traf: list[dict], args) -> list[dict]:
         return [stage1]
     oof: dict[str, list[float]] = {}
     folds = []
-    count = getattr(args, "folds", 2)
-    by_page = getattr(args, "fold_by", "index") == "page"
-    where = [[fold_of(p["id"], count) if by_page else k % count for k, p in enumerate(group)] for group in (pages, traf)]
+    count = args.folds
+    where = [[fold_of(p["id"], count) if args.fold_by == "page" else k % count for k, p in enumerate(group)]
+             for group in (pages, traf)]
     for fold in range(count):
         inside = [[p for p, f in zip(group, at) if f != fold] for group, at in zip((pages, traf), where)]
         outside = [p for group, at in zip((pages, traf), where) for p, f in zip(group, at) if f == fold]
@@ -556,7 +564,7 @@ def main(argv=None):
     from multiprocessing import Pool
     with Pool(max(1, args.workers)) as pool:
         copies = [p for p in pool.map(cleaned_copy, data, chunksize=8) if len(p["texts"]) >= 6]
-    fit_copies = [p for p in copies if part(p["id"][:-len("#clean")]) == "fit"]
+    fit_copies = [p for p in copies if part(source_id(p["id"])) == "fit"]
     print(f"fit: {len(fit)} + {len(fit_copies)} clean copies + {len(traf_fit)} traf-dev pages; "
           f"pick: {len(pick)} + {len(traf_pick)} traf-dev pages", file=sys.stderr)
     refit_now = args.no_grid and args.refit  # no decoding to choose: straight to all tune pages
